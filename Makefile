@@ -1,0 +1,19 @@
+# The README's two commands are `make repro` and `make test`; both set up first.
+VENV ?= .venv
+BIN := $(CURDIR)/$(VENV)/bin
+export PATH := $(BIN):$(PATH)
+PYTEST_ARGS ?=
+
+.PHONY: setup repro test test-fast
+
+setup:
+	@VENV=$(VENV) bash scripts/setup.sh
+
+repro: setup
+	dvc repro
+
+test: setup
+	python -m pytest -n 2 $(PYTEST_ARGS)
+
+test-fast: setup
+	python -m pytest -n 2 -m "not slow" $(PYTEST_ARGS)

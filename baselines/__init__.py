@@ -1,0 +1,1 @@
+"""Wrappers for external baseline programs and built-in reference methods."""

@@ -1,0 +1,1 @@
+"""Benchmarks: datasets, MiniTalk, preparation, manifests, generation runs and reports."""

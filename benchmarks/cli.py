@@ -1,0 +1,37 @@
+"""The one console entry point: ``starcaster <command>``; every DVC stage calls it.
+
+Each command lives in its own module exposing ``add_arguments(parser)`` and ``run(args) -> int``;
+modules keep heavy imports (torch, dlib) inside functions so that ``--help`` stays fast.
+"""
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+COMMANDS: dict[str, tuple[str, str]] = {
+    "profile": ("benchmarks.params", "switch the active profile (mini, ci, paper) in params.yaml"),
+    "minitalk": ("benchmarks.datasets.minitalk", "build the MiniTalk embedded benchmark"),
+    "manifest": ("benchmarks.manifests", "write a seeded clip manifest for a benchmark"),
+    "prepare": ("benchmarks.prepare", "prepare a benchmark's clips (detect, filter, align, resample, features)"),
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="starcaster", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    for name, (module, help_text) in COMMANDS.items():
+        p = sub.add_parser(name, help=help_text, description=help_text)
+        mod = importlib.import_module(module)
+        mod.add_arguments(p)
+        p.set_defaults(_module=module)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return int(importlib.import_module(args._module).run(args) or 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Dataset adapters: each turns a dataset root in its real layout into clip records."""

@@ -1,0 +1,1 @@
+"""Metrics engine: video IO, metric registry, feature cache and statistics."""

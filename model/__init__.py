@@ -1,0 +1,1 @@
+"""The STARCaster network on diffusers: video UNet, conditioning streams, reference UNet, sampler, training."""
