@@ -1,0 +1,1 @@
+"""Synthesis of MiniTalk: portraits, speech, landmark-driven warps, cameras and trajectories."""

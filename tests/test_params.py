@@ -1,0 +1,31 @@
+from pathlib import Path
+
+import pytest
+import yaml
+
+from benchmarks import params
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_committed_params_yaml_is_the_rendered_mini_profile():
+    assert params.load(ROOT / "params.yaml") == params.render("mini", ROOT / "params")
+
+
+@pytest.mark.parametrize("profile", params.PROFILES)
+def test_profiles_share_every_key(profile):
+    def keys(d, prefix=""):
+        return {prefix + k for k in d} | {x for k, v in d.items() if isinstance(v, dict) for x in keys(v, f"{prefix}{k}.")}
+
+    rendered = params.render(profile, ROOT / "params")
+    assert rendered["profile"] == profile
+    # overrides may change values but never introduce keys mini lacks: profiles differ in values only
+    assert keys(rendered) == keys(params.render("mini", ROOT / "params"))
+
+
+def test_switch_writes_the_profile(tmp_path):
+    out = tmp_path / "params.yaml"
+    params.switch("ci", out, ROOT / "params")
+    assert yaml.safe_load(out.read_text())["profile"] == "ci"
+    with pytest.raises(ValueError, match="unknown profile"):
+        params.render("huge", ROOT / "params")
