@@ -8,7 +8,6 @@ which every later load verifies. In profiles that run a network without real wei
 """
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shutil
@@ -16,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from benchmarks import atomic
+from benchmarks.hashing import sha256_file
 
 INDEX = "weights.json"
 
@@ -60,14 +60,6 @@ WEIGHTS: dict[str, WeightSpec] = {
         ),
     )
 }
-
-
-def sha256_file(path: str | os.PathLike) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def _read_index(weights_dir: Path) -> dict[str, str]:

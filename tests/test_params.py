@@ -29,3 +29,11 @@ def test_switch_writes_the_profile(tmp_path):
     assert yaml.safe_load(out.read_text())["profile"] == "ci"
     with pytest.raises(ValueError, match="unknown profile"):
         params.render("huge", ROOT / "params")
+
+
+@pytest.mark.parametrize("profile", ["mini", "ci"])
+def test_embedded_profiles_read_minitalk_where_it_is_built(profile):
+    from benchmarks.datasets.minitalk import own_layout
+
+    rendered = params.render(profile, ROOT / "params")
+    assert rendered["datasets"] == own_layout(rendered["minitalk"]["out"])

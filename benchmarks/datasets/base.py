@@ -25,11 +25,24 @@ class Scan:
     problems: list[str] = field(default_factory=list)
 
 
-def dataset_root(root: str | os.PathLike, title: str, url: str, param: str) -> Path:
+def root_in_params(datasets: dict, name: str) -> tuple[str, str]:
+    """The root of dataset ``name`` in params' ``datasets`` section and the param that holds it
+    (``datasets.<name>.root``, or ``datasets.talking.<name>`` for the talking-video training sets)."""
+    if name in datasets:
+        entry, param = datasets[name], f"datasets.{name}.root"
+    elif name in datasets.get("talking", {}):
+        entry, param = datasets["talking"][name], f"datasets.talking.{name}"
+    else:
+        raise KeyError(f"no datasets.{name} (or datasets.talking.{name}) in params")
+    return (entry["root"] if isinstance(entry, dict) else entry), param
+
+
+def dataset_root(root: str | os.PathLike, obtain: str, param: str) -> Path:
+    """``root`` as a Path; if it is missing, an error saying how to ``obtain`` the data and which param to set."""
     root = Path(root)
     if not root.is_dir():
         raise DatasetError(
-            f"dataset root {root} not found: download {title} from {url} and point {param} at it "
+            f"dataset root {root} not found: {obtain} and point {param} at it "
             "(for the mini and ci profiles, `starcaster minitalk` writes it)"
         )
     return root
@@ -52,5 +65,33 @@ def probe(root: Path, rel: str, scan: Scan) -> media.VideoInfo | None:
     return info
 
 
+def list_videos(folder: Path, pattern: str = "*.mp4") -> list[Path]:
+    """Sorted videos matching ``pattern`` under ``folder``, without hidden files (e.g. unfinished atomic writes)."""
+    return sorted(p for p in folder.glob(pattern) if p.is_file() and not p.name.startswith("."))
+
+
 def relative(path: Path, root: Path) -> str:
     return path.relative_to(root).as_posix()
+
+
+def talking_clip(root: Path, path: Path, scan: Scan, *, clip_id: str, dataset: str, split: str, identity: str,
+                 source: dict | None = None) -> ClipRecord | None:
+    """The record of a single-view video whose audio is muxed in, or None with a problem in ``scan``."""
+    video = relative(path, root)
+    info = probe(root, video, scan)
+    if info is None:
+        return None
+    if not info.has_audio:
+        scan.problems.append(f"{path}: no audio track")
+        return None
+    return ClipRecord(
+        clip_id=clip_id,
+        dataset=dataset,
+        split=split,
+        video=video,
+        audio=None,
+        fps=info.fps,
+        n_frames=info.n_frames,
+        identity=identity,
+        source={"video": video, **(source or {})},
+    )

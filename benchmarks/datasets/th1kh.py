@@ -15,8 +15,8 @@ from pathlib import Path
 from benchmarks.datasets.base import DatasetError, Scan, dataset_root, probe
 from benchmarks.records import ClipRecord
 
-TITLE = "TalkingHead-1KH"
-URL = "https://github.com/tcwang0509/TalkingHead-1KH (videos_download_and_crop.sh val; audio via TalkingHead-1KH-audio)"
+OBTAIN = ("download TalkingHead-1KH from https://github.com/tcwang0509/TalkingHead-1KH "
+          "(videos_download_and_crop.sh val; audio via the TalkingHead-1KH-audio scripts)")
 CHUNK_SUFFIX = re.compile(r"_\d{4}$")  # videos_split.sh names 1-minute chunks {id}_%04d
 
 
@@ -74,7 +74,7 @@ def read_tubes(path: Path) -> list[Tube]:
 
 
 def scan(root: str | os.PathLike, split: str = "val") -> Scan:
-    root = dataset_root(root, TITLE, URL, "datasets.th1kh.root")
+    root = dataset_root(root, OBTAIN, "datasets.th1kh.root")
     result = Scan()
     seen = set()
     for tube in read_tubes(root / "data_list" / f"{split}_video_tubes.txt"):

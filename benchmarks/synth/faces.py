@@ -1,8 +1,10 @@
 """Real portraits shipped inside installed packages, cropped and upscaled to the frame size.
 
-Sources: scikit-image's astronaut, insightface's group photo ``t1.jpg`` (8 faces) and its aligned
-``Tom_Hanks_54745.png``. Faces are found with facenet-pytorch's MTCNN (its weights ship in the wheel;
-dlib's HOG misses two of the small faces in t1.jpg); landmarks and identity descriptors come from dlib.
+Sources (10 people): scikit-image's astronaut and cameraman, matplotlib's Grace Hopper, insightface's
+group photo ``t1.jpg`` (6 people) and its aligned ``Tom_Hanks_54745.png``. Faces are found with
+facenet-pytorch's MTCNN (its weights ship in the wheel). MTCNN also fires, with p ~ 0.87, on two
+non-faces of t1.jpg (a hand, a blur): detections under MIN_FACE_PROB are dropped. Landmarks and
+identity descriptors come from dlib.
 """
 from __future__ import annotations
 
@@ -15,6 +17,7 @@ import cv2
 import numpy as np
 
 MARGIN = 2.0  # crop side / face box side: head, hair and some background, like a talking-head crop
+MIN_FACE_PROB = 0.95
 DISTINCT_IDENTITY = 0.6  # dlib's documented same-person threshold on descriptor distance
 
 
@@ -53,41 +56,46 @@ def dlib_tools():
 
 
 def _source_images() -> list[tuple[str, np.ndarray]]:
-    from skimage import data
-
-    images = _package_dir("insightface") / "data" / "images"
-    out = [("astronaut", data.astronaut())]
-    for name in ("t1.jpg", "Tom_Hanks_54745.png"):
-        bgr = cv2.imread(str(images / name), cv2.IMREAD_COLOR)
+    insightface = _package_dir("insightface") / "data" / "images"
+    files = [
+        ("astronaut", _package_dir("skimage") / "data" / "astronaut.png"),
+        ("grace_hopper", _package_dir("matplotlib") / "mpl-data" / "sample_data" / "grace_hopper.jpg"),
+        ("t1", insightface / "t1.jpg"),
+        ("tom_hanks", insightface / "Tom_Hanks_54745.png"),
+        ("cameraman", _package_dir("skimage") / "data" / "camera.png"),  # near-profile: the hardest, last
+    ]
+    out = []
+    for name, path in files:
+        bgr = cv2.imread(str(path), cv2.IMREAD_COLOR)
         if bgr is None:
-            raise FileNotFoundError(f"{images / name} missing: reinstall insightface")
-        out.append((Path(name).stem, cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)))
+            raise FileNotFoundError(f"{path} missing or unreadable: reinstall its package")
+        out.append((name, cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)))
     return out
 
 
-def _detect_boxes(image: np.ndarray) -> np.ndarray:
+def _detect_boxes(source: str, image: np.ndarray) -> np.ndarray:
     """MTCNN face boxes (x0,y0,x1,y1), sorted left to right so identity names are stable."""
     import torch
     from facenet_pytorch import MTCNN
 
     torch.set_num_threads(1)
-    boxes, _ = MTCNN(keep_all=True, device="cpu").detect(image)
+    boxes, probs = MTCNN(keep_all=True, device="cpu").detect(image)
     if boxes is None:
-        # an aligned crop fills the whole image: the face is the image
-        h, w = image.shape[:2]
-        return np.array([[0.1 * w, 0.05 * h, 0.9 * w, 0.95 * h]])
-    boxes = np.array(boxes.tolist(), dtype=np.float64)
+        raise ValueError(f"MTCNN finds no face in the shipped image {source!r}")
+    boxes = np.array(boxes.tolist(), dtype=np.float64)[np.array(probs.tolist()) >= MIN_FACE_PROB]
     return boxes[np.argsort(boxes[:, 0])]
 
 
 def crop(image: np.ndarray, box: np.ndarray, size: int) -> np.ndarray:
-    """A square crop of side MARGIN * box side around the box, upscaled to ``size``; reflects past the border."""
+    """A square crop of side MARGIN * box side around the box, upscaled to ``size``.
+
+    Past the image border the edge pixels are replicated (reflection would mirror the face into extra faces)."""
     x0, y0, x1, y1 = box
     side = MARGIN * max(x1 - x0, y1 - y0)
     cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
     s = size / side
     A = np.array([[s, 0, size / 2 - s * cx], [0, s, size / 2 - s * cy]])
-    return cv2.warpAffine(image, A, (size, size), flags=cv2.INTER_CUBIC, borderMode=cv2.BORDER_REFLECT101)
+    return cv2.warpAffine(image, A, (size, size), flags=cv2.INTER_CUBIC, borderMode=cv2.BORDER_REPLICATE)
 
 
 def landmarks_and_descriptor(image: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -106,16 +114,20 @@ def landmarks_and_descriptor(image: np.ndarray) -> tuple[np.ndarray, np.ndarray]
     return pts, np.array(encoder.compute_face_descriptor(image, shape))
 
 
-def load_portraits(size: int) -> list[Portrait]:
-    """Every face of the shipped images, in a fixed order; raises if two are the same person."""
-    portraits = []
+def load_portraits(size: int, limit: int) -> list[Portrait]:
+    """The first ``limit`` faces of the shipped images, in a fixed order; raises if two are one person."""
+    portraits: list[Portrait] = []
     for source, image in _source_images():
-        boxes = _detect_boxes(image)
-        for k, box in enumerate(boxes):
+        if len(portraits) >= limit:
+            break
+        boxes = _detect_boxes(source, image)
+        for k, box in enumerate(boxes[: limit - len(portraits)]):
             identity = source if len(boxes) == 1 else f"{source}_{k}"
             face = crop(image, box, size)
             pts, desc = landmarks_and_descriptor(face)
             portraits.append(Portrait(identity, face, pts, desc))
+    if len(portraits) < limit:
+        raise ValueError(f"asked for {limit} identities; the shipped portraits hold {len(portraits)}")
     for i, a in enumerate(portraits):
         for b in portraits[:i]:
             d = float(np.linalg.norm(a.descriptor - b.descriptor))

@@ -1,0 +1,136 @@
+"""``starcaster generate --benchmark B --method M``: run one method on every clip of a benchmark's manifest.
+
+Writes ``runs/<B>/<M>/<clip_id>.mp4`` with a ``<clip_id>.json`` sidecar per clip and ``summary.json``.
+A clip whose sidecar says ok and whose video still has the recorded sha256 is kept, not rerun. A failing
+clip gets its error in its sidecar and the run goes on; a method whose program or checkpoints are absent
+is recorded as "not available" with the reason for every clip it would have had to generate.
+"""
+from __future__ import annotations
+
+import json
+import shutil
+import time
+import traceback
+from pathlib import Path
+
+from benchmarks import atomic
+
+
+def add_arguments(parser) -> None:
+    parser.add_argument("--benchmark", required=True, help="manifest name: th1kh, hallo3, nersemble")
+    parser.add_argument("--method", required=True, help="method name (docs/baselines.md lists them)")
+    parser.add_argument("--import-from", metavar="DIR", help="normalise videos named <clip_id>.mp4 from DIR instead of running the method")
+    parser.add_argument("--params", default="params.yaml", help="params file (default: params.yaml)")
+    parser.add_argument("--runs", default="runs", help="output root (default: runs)")
+
+
+def run(args) -> int:
+    from benchmarks import params as params_mod
+
+    params = params_mod.load(args.params)
+    summary = generate(params, args.benchmark, args.method, Path(args.runs), import_from=args.import_from)
+    counts = {s: sum(c["status"] == s for c in summary["clips"]) for s in ("ok", "error", "not available")}
+    print(f"{args.method} on {args.benchmark}: " + ", ".join(f"{n} {s}" for s, n in counts.items()))
+    if summary["reason"]:
+        print(f"not available: {summary['reason']}")
+    return 0
+
+
+def generate(params: dict, benchmark: str, method_name: str, runs: Path, import_from: str | None = None) -> dict:
+    from baselines import registry
+    from baselines.importer import Imported
+    from benchmarks.datasets.base import root_in_params
+    from benchmarks.records import read_manifest
+
+    manifest = Path(params["manifests"]["dir"]) / f"{benchmark}.jsonl"
+    records = read_manifest(manifest)
+    root = Path(root_in_params(params["datasets"], benchmark)[0])
+    method = Imported(method_name, import_from) if import_from else registry.get(method_name, params)
+    out_dir = runs / benchmark / method_name
+    reason = method.availability()
+    context = {"benchmark": benchmark, "method": method_name, "profile": params.get("profile")}
+    clips = []
+    for record in _progress(records, f"{method_name} on {benchmark}"):
+        if _complete(out_dir, record.clip_id):
+            clips.append({"clip_id": record.clip_id, "status": "ok", "reused": True, "error": None})
+        elif reason is not None:
+            clips.append({"clip_id": record.clip_id, "status": "not available", "error": reason})
+        else:
+            if "program" not in context:  # once per run, and only when something is generated
+                context["program"] = _program(method)
+            sidecar = generate_clip(method, record, root, out_dir, context)
+            clips.append({"clip_id": record.clip_id, "status": sidecar["status"], "error": sidecar["error"]})
+    summary = {**context, "manifest": str(manifest), "available": reason is None, "reason": reason,
+               "n_clips": len(clips), "clips": clips}
+    atomic.write_json(out_dir / "summary.json", summary)
+    return summary
+
+
+def generate_clip(method, record, root: Path, out_dir: Path, context: dict) -> dict:
+    """Generate one clip and write its sidecar; any failure becomes the sidecar's error."""
+    from benchmarks.hashing import sha256_file
+    from baselines.inputs import ClipError, ClipInputs
+
+    video = out_dir / f"{record.clip_id}.mp4"
+    work = out_dir / ".work" / record.clip_id
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(parents=True)
+    sidecar = {**context, "clip_id": record.clip_id, "video": video.name, "video_sha256": None, "command": None,
+               "seed": None, "exit_status": None, "error": None, "normalisation": None}
+    started = time.monotonic()
+    try:
+        result = method.generate(ClipInputs(record, root), video, work)
+        sidecar.update(status="ok", command=result.commands, seed=result.seed, exit_status=result.exit_status,
+                       normalisation=result.normalisation, video_sha256=sha256_file(video))
+        shutil.rmtree(work, ignore_errors=True)
+    except ClipError as exc:
+        sidecar.update(status="error", error=str(exc), exit_status=exc.exit_status, work_dir=str(work))
+    except Exception as exc:  # noqa: BLE001 -- one broken clip must not stop the others; the trace is kept
+        sidecar.update(status="error", error=f"{type(exc).__name__}: {exc}",
+                       traceback=traceback.format_exc(limit=5), work_dir=str(work))
+    if sidecar["status"] == "error":
+        video.unlink(missing_ok=True)
+        sidecar["command"] = _commands_tried(work)
+    sidecar["wall_time_s"] = round(time.monotonic() - started, 3)
+    atomic.write_json(out_dir / f"{record.clip_id}.json", sidecar)
+    return sidecar
+
+
+def _commands_tried(work: Path) -> list[list[str]] | None:
+    path = work / "commands.json"
+    return json.loads(path.read_text()) if path.is_file() else None
+
+
+def _complete(out_dir: Path, clip_id: str) -> bool:
+    from benchmarks.hashing import sha256_file
+
+    sidecar, video = out_dir / f"{clip_id}.json", out_dir / f"{clip_id}.mp4"
+    if not (sidecar.is_file() and video.is_file()):
+        return False
+    try:
+        meta = json.loads(sidecar.read_text(encoding="utf-8"))
+    except ValueError:
+        return False
+    return meta.get("status") == "ok" and meta.get("video_sha256") == sha256_file(video)
+
+
+def _program(method) -> dict | None:
+    """Commit, options and checkpoint hashes of an external program (directories are listed, not hashed)."""
+    from benchmarks.hashing import sha256_file
+    from baselines.protocol import Wrapper, program_commit
+
+    if not isinstance(method, Wrapper):
+        return None
+    cfg = method.config
+    checkpoints = {}
+    for key in method.checkpoint_keys:
+        path = cfg.checkpoint(key)
+        checkpoints[key] = {"path": str(path), "sha256": sha256(path) if path.is_file() else None}
+    return {"repo": str(cfg.repo), "commit": program_commit(cfg.repo), "options": cfg.options,
+            "checkpoints": checkpoints}
+
+
+def _progress(items, desc: str):
+    from tqdm import tqdm
+
+    return tqdm(items, desc=desc, unit="clip")

@@ -1,0 +1,34 @@
+"""The SyncNet network of the ``syncnet-python`` package, loaded without its package ``__init__``.
+
+``syncnet_python/__init__.py`` imports the whole face pipeline (ffmpeg-python, scenedetect); the
+model definition itself only needs torch, so its module file is loaded directly.
+"""
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+from metrics.weights import Resolved, load_state_dict
+
+
+def _model_module():
+    spec = importlib.util.find_spec("syncnet_python")
+    if spec is None or not spec.submodule_search_locations:
+        raise ImportError("the syncnet-python package is not installed (see requirements/nodeps.txt)")
+    path = Path(spec.submodule_search_locations[0]) / "SyncNetModel.py"
+    module_spec = importlib.util.spec_from_file_location("syncnet_python_model", path)
+    module = importlib.util.module_from_spec(module_spec)
+    module_spec.loader.exec_module(module)
+    return module
+
+
+def build_syncnet(weights: Resolved):
+    """SyncNet (1024-d embeddings) with weights from ``syncnet_v2.model`` or a MiniTalk-trained
+    checkpoint (``weights.path``), or seeded random init -- whose LSE numbers mean nothing and are labelled so."""
+    import torch
+
+    torch.manual_seed(weights.seed)
+    net = _model_module().S(num_layers_in_fc_layers=1024)
+    if weights.path is not None:
+        net.load_state_dict(load_state_dict(weights.path))
+    return net.eval()

@@ -1,0 +1,119 @@
+"""The generation runner: per-clip errors, safe arguments, reuse of complete outputs, unavailable methods."""
+from __future__ import annotations
+
+import json
+import time
+
+import pytest
+from .conftest import install_fake
+
+from baselines import registry
+from benchmarks import cli, media
+from benchmarks.generate import generate
+
+
+def sidecar(tmp_path, method, clip_id):
+    return json.loads((tmp_path / "runs" / "bench" / method / f"{clip_id}.json").read_text())
+
+
+def test_crash_timeout_and_missing_output_are_per_clip_errors(bench, tmp_path):
+    params = install_fake(bench(["a_ok", "b_crash", "c_hang", "d_empty", "e_ok"]), "float", tmp_path / "float")
+    params["baselines"]["float"]["timeout_s"] = 3
+    started = time.monotonic()
+    summary = generate(params, "bench", "float", tmp_path / "runs")
+    assert time.monotonic() - started < 40  # the hanging program was stopped at its timeout
+
+    status = {c["clip_id"]: c for c in summary["clips"]}
+    assert [status[c]["status"] for c in ("a_ok", "b_crash", "c_hang", "d_empty", "e_ok")] == \
+        ["ok", "error", "error", "error", "ok"]
+    assert "exit status 3" in status["b_crash"]["error"] and "crashing as asked" in status["b_crash"]["error"]
+    assert "timed out after 3 s" in status["c_hang"]["error"]
+    assert "wrote no" in status["d_empty"]["error"]
+    crash = sidecar(tmp_path, "float", "b_crash")
+    assert crash["exit_status"] == 3 and crash["command"][0][1] == "generate.py"
+    assert not (tmp_path / "runs" / "bench" / "float" / "b_crash.mp4").exists()
+    assert (tmp_path / "runs" / "bench" / "float" / "e_ok.mp4").is_file()
+
+
+def test_hostile_file_names_reach_the_program_as_plain_arguments(bench, tmp_path):
+    clip_id = "we ird 'q\" ; $(touch PWNED) `touch PWNED2`"
+    params = install_fake(bench([clip_id]), "anitalker", tmp_path / "ani; $(touch PWNED3)")
+    runs = tmp_path / "runs with space; $(touch PWNED4)"
+    summary = generate(params, "bench", "anitalker", runs)
+    assert summary["clips"][0]["status"] == "ok", summary["clips"][0]["error"]
+    assert not list(tmp_path.rglob("PWNED*"))
+    meta = json.loads((runs / "bench" / "anitalker" / f"{clip_id}.json").read_text())
+    image = meta["command"][0][meta["command"][0].index("--test_image_path") + 1]
+    assert image.endswith(f"{clip_id}.png")
+    assert media.probe(runs / "bench" / "anitalker" / f"{clip_id}.mp4").n_frames == 25
+
+
+def test_complete_clips_are_reused_and_broken_ones_redone(bench, tmp_path):
+    params = bench(["c0", "c1"])
+    generate(params, "bench", "static_reference", tmp_path / "runs")
+    out = tmp_path / "runs" / "bench" / "static_reference"
+    first = {c: (out / f"{c}.mp4").stat().st_mtime_ns for c in ("c0", "c1")}
+    (out / "c1.mp4").write_bytes(b"truncated")
+    summary = generate(params, "bench", "static_reference", tmp_path / "runs")
+    reused = {c["clip_id"]: c.get("reused", False) for c in summary["clips"]}
+    assert reused == {"c0": True, "c1": False}
+    assert (out / "c0.mp4").stat().st_mtime_ns == first["c0"]
+    assert media.probe(out / "c1.mp4").n_frames == 25
+
+
+@pytest.mark.parametrize("method, reason", [("anitalker", "program not installed"),
+                                            ("starcaster", "model checkpoint missing"),
+                                            ("starcaster_id", "model checkpoint missing")])
+def test_unavailable_method_is_recorded_for_every_clip(bench, tmp_path, method, reason):
+    summary = generate(bench(["c0", "c1"]), "bench", method, tmp_path / "runs")
+    written = json.loads((tmp_path / "runs" / "bench" / method / "summary.json").read_text())
+    assert written == summary and not summary["available"] and reason in summary["reason"]
+    assert [c["status"] for c in summary["clips"]] == ["not available"] * 2
+
+
+def test_missing_checkpoint_names_the_path(bench, tmp_path):
+    params = install_fake(bench(["c0"]), "goha", tmp_path / "goha")
+    (tmp_path / "goha" / "checkpoints" / "s3.ckpt").unlink()
+    reason = registry.get("goha", params).availability()
+    assert "s3.ckpt not found" in reason and "NVlabs/GOHA" in reason
+
+
+def test_unknown_method_and_settings_are_rejected(bench):
+    params = bench(["c0"])
+    with pytest.raises(KeyError, match="unknown method"):
+        registry.get("nope", params)
+    params["baselines"]["float"]["checkpiont"] = {}
+    with pytest.raises(ValueError, match="checkpiont"):
+        registry.get("float", params)
+
+
+def test_cli_generate(bench, tmp_path, monkeypatch, capsys):
+    import yaml
+
+    params = bench(["c0"])
+    (tmp_path / "params.yaml").write_text(yaml.safe_dump(params))
+    monkeypatch.setitem(cli.COMMANDS, "generate", ("benchmarks.generate", "generate"))
+    code = cli.main(["generate", "--benchmark", "bench", "--method", "ground_truth",
+                     "--params", str(tmp_path / "params.yaml"), "--runs", str(tmp_path / "runs")])
+    assert code == 0 and "1 ok" in capsys.readouterr().out
+    assert sidecar(tmp_path, "ground_truth", "c0")["status"] == "ok"
+
+
+def test_sidecar_records_program_commit_options_and_checkpoint_hash(bench, tmp_path):
+    import hashlib
+    import subprocess
+
+    repo = tmp_path / "float"
+    params = install_fake(bench(["c0"]), "float", repo)
+    git = ["git", "-C", str(repo), "-c", "user.email=t@t", "-c", "user.name=t"]
+    subprocess.run([*git, "init", "-q"], check=True)
+    subprocess.run([*git, "add", "."], check=True)
+    subprocess.run([*git, "commit", "-q", "-m", "fake"], check=True)
+    head = subprocess.run([*git, "rev-parse", "HEAD"], capture_output=True, text=True, check=True).stdout.strip()
+
+    generate(params, "bench", "float", tmp_path / "runs")
+    meta = sidecar(tmp_path, "float", "c0")
+    assert meta["program"]["commit"] == head and meta["seed"] == 15
+    assert meta["program"]["options"]["a_cfg_scale"] == 2
+    ckpt = meta["program"]["checkpoints"]["ckpt"]
+    assert ckpt["sha256"] == hashlib.sha256((repo / "checkpoints" / "float.pth").read_bytes()).hexdigest()

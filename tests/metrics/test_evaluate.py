@@ -1,0 +1,132 @@
+"""The engine on a tiny benchmark made here: every kind of bad input becomes a per-clip error."""
+import json
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+
+from benchmarks import media
+from benchmarks.records import ClipRecord, write_manifest
+from metrics import evaluate as ev
+from metrics.cache import FeatureCache
+from metrics.registry import Prepared, register
+
+FPS, SR, N = 25, 16000, 12
+
+
+@register("test_mean_colour", kind="distribution")
+def _mean_colour(cfg, ctx):
+    """A cheap distribution metric (per-frame mean RGB) to exercise the engine's plumbing."""
+    return Prepared(lambda frames: frames.reshape(len(frames), -1, 3).mean(axis=1).astype(np.float64), {"test": True}, {"none": "n/a"})
+
+
+def video(seed, n=N):
+    rng = np.random.default_rng(seed)
+    base = rng.integers(0, 256, (1, 32, 32, 3))
+    drift = np.arange(n)[:, None, None, None] * 3
+    return np.clip(base + drift + rng.integers(-10, 11, (n, 32, 32, 3)), 0, 255).astype(np.uint8)
+
+
+@pytest.fixture(scope="module")
+def bench(tmp_path_factory):
+    root = tmp_path_factory.mktemp("bench")
+    runs = root / "runs"
+    audio = (0.1 * np.sin(np.arange(int(N / FPS * SR)) / 5)).astype(np.float32)
+    records, gens = [], {}
+    for i in range(5):
+        gt = video(i)
+        media.write_video(root / "data" / f"c{i}.mp4", gt, FPS, audio=audio, sample_rate=SR)
+        records.append(ClipRecord(f"c{i}", "th1kh", "eval", f"data/c{i}.mp4", None, FPS, N, f"id{i}"))
+        noisy = np.clip(gt.astype(int) + np.random.default_rng(9).integers(-30, 31, gt.shape), 0, 255).astype(np.uint8)
+        gens[f"c{i}"] = noisy
+    gens["c2"] = gens["c2"][:3]  # 3-frame video: different length
+    for clip_id, frames in gens.items():
+        if clip_id != "c3":  # c3: no generated video at all
+            media.write_video(runs / f"{clip_id}.mp4", frames, FPS)
+    (runs / "c4.mp4").write_bytes(b"")  # empty file
+    write_manifest(root / "manifest.jsonl", records)
+    return root, runs, records
+
+
+def config(**overrides):
+    cfg = {
+        "enabled": ["psnr", "ssim", "test_mean_colour"],
+        "fps": FPS, "sample_rate": SR, "threads": 1,
+        "psnr": {"data_range": 255}, "ssim": {"data_range": 255, "variant": "skimage"},
+        "bootstrap": {"n_resamples": 200, "seed": 0, "distribution_resamples": {"test_mean_colour": 20}},
+    }
+    cfg.update(overrides)
+    return cfg
+
+
+CTX = {"profile": "mini", "seed": 0, "weights_dir": "weights"}
+
+
+def test_bad_clips_get_errors_and_good_ones_are_scored(bench, tmp_path):
+    root, runs, records = bench
+    result = ev.evaluate(records, root / "", runs, config(), CTX, FeatureCache(tmp_path / "cache"), progress=False)
+    by_id = {c["clip_id"]: c for c in result["per_clip"]}
+    assert by_id["c0"]["error"] is None and by_id["c1"]["error"] is None
+    assert "3 frames" in by_id["c2"]["error"]
+    assert "not found" in by_id["c3"]["error"]
+    assert "empty" in by_id["c4"]["error"]
+    assert result["n_clips"] == 5 and result["summary"]["psnr"]["n"] == 2
+    expected = np.mean([by_id[c]["values"]["psnr"]["psnr"] for c in ("c0", "c1")])
+    assert result["summary"]["psnr"]["value"] == pytest.approx(expected)
+    lo, hi = result["summary"]["psnr"]["ci95"]
+    assert lo <= expected <= hi
+    assert result["summary"]["test_mean_colour"]["value"] > 0
+    assert result["metric_variants"]["ssim"]["variant"] == "skimage"
+
+
+def test_ground_truth_against_itself(bench, tmp_path):
+    root, _, records = bench
+    runs = root / "data"  # the ground-truth videos, named <clip_id>.mp4
+    result = ev.evaluate(records, root, runs, config(), CTX, FeatureCache(None), progress=False)
+    assert all(c["error"] is None for c in result["per_clip"])
+    assert result["summary"]["ssim"]["value"] == pytest.approx(1.0)
+    assert result["summary"]["psnr"]["value"] == float("inf")
+    assert abs(result["summary"]["test_mean_colour"]["value"]) < 1e-6
+    assert json.loads(json.dumps(ev.json_safe(result), allow_nan=False))["summary"]["psnr"]["value"] == "inf"
+
+
+def test_cache_is_reused_and_keyed_by_variant(bench, tmp_path):
+    root, runs, records = bench
+    cache = FeatureCache(tmp_path / "cache")
+    first = ev.evaluate(records[:2], root, runs, config(), CTX, cache, progress=False)
+    entries = sorted(p.name for p in (tmp_path / "cache").iterdir())
+    assert len(entries) == 2 * 2 + 2 * 2  # 2 clips x (psnr, ssim) + 2 clips x 2 sides of the features
+    again = ev.evaluate(records[:2], root, runs, config(), CTX, cache, progress=False)
+    assert again["summary"] == first["summary"]
+    assert sorted(p.name for p in (tmp_path / "cache").iterdir()) == entries
+    ev.evaluate(records[:2], root, runs, config(ssim={"data_range": 255, "variant": "wang"}), CTX, cache, progress=False)
+    assert len(list((tmp_path / "cache").iterdir())) == len(entries) + 2
+
+
+def test_cli_writes_result_file(bench, tmp_path, monkeypatch):
+    root, runs, _ = bench
+    import yaml
+
+    (tmp_path / "runs" / "th1kh").mkdir(parents=True)
+    (tmp_path / "runs" / "th1kh" / "gt").symlink_to(root / "data")
+    cfg = config(out_dir=str(tmp_path / "out"), cache_dir=None, weights_dir="weights", seed=0, device="cpu")
+    params = {"profile": "mini", "seed": 0, "metrics": cfg, "manifests": {"dir": "m"}, "datasets": {"th1kh": {"root": str(root)}}}
+    (tmp_path / "params.yaml").write_text(yaml.safe_dump(params))
+    monkeypatch.chdir(tmp_path)
+    args = SimpleNamespace(benchmark="th1kh", method="gt", runs="runs", manifest=str(root / "manifest.jsonl"),
+                           root=None, out=None, metrics=None, params="params.yaml")
+    assert ev.run(args) == 0
+    result = json.loads((tmp_path / "out" / "th1kh" / "gt.json").read_text())
+    assert result["profile"] == "mini" and result["method"] == "gt" and len(result["per_clip"]) == 5
+
+
+def test_silent_ground_truth_gives_no_audio_and_reference_view_gives_source(tmp_path):
+    from metrics.video_io import load_clip
+
+    frames = np.repeat(np.arange(N, dtype=np.uint8)[:, None, None, None] * 20, 32 * 32 * 3).reshape(N, 32, 32, 3)
+    media.write_video(tmp_path / "gt.mp4", frames, FPS)  # no audio track
+    media.write_video(tmp_path / "ref.mp4", 255 - frames, FPS)
+    record = ClipRecord("x", "nersemble", "eval", "gt.mp4", None, FPS, N, "id", reference_frame=2, reference_video="ref.mp4")
+    clip = load_clip(record, tmp_path, tmp_path / "gt.mp4", FPS, SR)
+    assert clip.audio is None
+    assert abs(clip.source.mean() - (255 - 40)) < 3  # frame 2 of the reference view, up to codec loss

@@ -1,0 +1,20 @@
+"""scripts/bench_model.py writes its JSON with the sampler's counts (a tiny CPU run)."""
+import importlib.util
+import json
+from pathlib import Path
+
+SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "bench_model.py"
+
+
+def test_bench_writes_json(tmp_path):
+    spec = importlib.util.spec_from_file_location("bench_model", SCRIPT)
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    out = tmp_path / "bench.json"
+    assert bench.main(["--frames", "3", "--steps", "2", "--repeats", "1", "--threads", "1", "--out", str(out)]) == 0
+    result = json.loads(out.read_text())
+    assert result["generation"]["denoiser_calls"] == 2 and result["naive_generation"]["denoiser_calls"] == 2
+    assert result["overhead_ratio"] >= 1.0
+    assert result["weights"].startswith("random")
+    groups = result["paper_parameters"]
+    assert groups["denoiser_total"] == sum(v for k, v in groups.items() if k not in ("reference_unet", "denoiser_total"))

@@ -1,0 +1,58 @@
+import json
+
+import pytest
+
+from benchmarks import drift, report
+
+TOL = {"default": {"abs": 1e-6, "rel": 1e-4}, "fvd": {"abs": 0.5, "rel": 0.0}}
+
+
+def _result(values, profile="ci", variants=None):
+    return {"profile": profile, "metric_variants": variants or {"fid": "pytorch-fid/random"},
+            "summary": {k: ({"value": v, "ci95": [v - 1, v + 1]} if v is not None else {"value": None, "error": "too few clips"})
+                        for k, v in values.items()}}
+
+
+def _write(root, bench, method, result):
+    path = root / bench / f"{method}.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(result))
+
+
+def test_unchanged_metrics_pass_and_perturbed_ones_fail(tmp_path):
+    _write(tmp_path, "th1kh", "ground_truth", _result({"fid": 0.5, "fvd": 10.0, "lse_c": 3.0}))
+    ref = drift.summaries(tmp_path)
+    assert drift.compare(ref, drift.summaries(tmp_path), TOL) == []
+    _write(tmp_path, "th1kh", "ground_truth", _result({"fid": 0.5, "fvd": 10.4, "lse_c": 3.001}))
+    drifts = drift.compare(ref, drift.summaries(tmp_path), TOL)
+    assert [d.metric for d in drifts] == ["lse_c"]  # fvd within its absolute tolerance, lse_c not
+    assert "reference 3 -> current 3.001" in drifts[0].line()
+
+
+def test_vanished_metric_error_or_variant_change_is_drift(tmp_path):
+    _write(tmp_path, "th1kh", "m", _result({"fid": 0.5, "lse_c": 3.0}))
+    ref = drift.summaries(tmp_path)
+    _write(tmp_path, "th1kh", "m", _result({"fid": None}, variants={"fid": "clean-fid"}))
+    metrics = {d.metric for d in drift.compare(ref, drift.summaries(tmp_path), TOL)}
+    assert metrics == {"(variants)", "fid", "lse_c"}
+    (tmp_path / "th1kh" / "m.json").unlink()
+    assert [d.metric for d in drift.compare(ref, drift.summaries(tmp_path), TOL)] == ["(result file)"]
+
+
+def test_report_puts_ours_beside_the_paper_and_separates_profiles(tmp_path):
+    results, runs, out = tmp_path / "results", tmp_path / "runs", tmp_path / "reports"
+    _write(results, "th1kh", "starcaster", _result({"fid": 30.0, "fvd": 200.0, "lse_c": 5.0, "lse_d": 9.0, "pose_std": 4.0}))
+    _write(results, "hallo3", "starcaster", _result({"fid": 20.0}, profile="mini"))
+    (runs / "th1kh" / "hallo3").mkdir(parents=True)
+    (runs / "th1kh" / "hallo3" / "summary.json").write_text(json.dumps({"status": "not available", "reason": "program not found: hallo3.repo unset"}))
+    report.write_report(results, runs, out)
+    cells = json.loads((out / "results.json").read_text())
+    fid = next(c for c in cells if c["table"] == "table1" and c["method"] == "starcaster" and c["benchmark"] == "th1kh"
+               and c["metric"] == "fid" and c["profile"] == "ci")
+    assert fid["value"] == 30.0 and fid["paper"] == 24.89 and fid["delta"] == pytest.approx(30.0 - 24.89)
+    # ci and mini results never share a table
+    assert {c["profile"] for c in cells if c["table"] == "table1"} == {"ci", "mini"}
+    md = (out / "README.md").read_text()
+    assert md.count("## Table 1") == 2
+    assert "program not found: hallo3.repo unset" in md
+    assert "Deviations register" in md and "<table>" in (out / "index.html").read_text()
