@@ -125,7 +125,7 @@ def _program(method) -> dict | None:
     checkpoints = {}
     for key in method.checkpoint_keys:
         path = cfg.checkpoint(key)
-        checkpoints[key] = {"path": str(path), "sha256": sha256(path) if path.is_file() else None}
+        checkpoints[key] = {"path": str(path), "sha256": sha256_file(path) if path.is_file() else None}
     return {"repo": str(cfg.repo), "commit": program_commit(cfg.repo), "options": cfg.options,
             "checkpoints": checkpoints}
 

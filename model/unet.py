@@ -47,7 +47,10 @@ class VideoUNet(UNetMotionModel):
 
     def _substitute_frame_temb(self, module, args, kwargs):
         if self._frame_temb is not None:
-            kwargs["temb"] = self._frame_temb
+            if len(args) > 1:  # gradient checkpointing passes temb positionally
+                args = (args[0], self._frame_temb, *args[2:])
+            else:
+                kwargs["temb"] = self._frame_temb
         return args, kwargs
 
     @property
@@ -60,6 +63,9 @@ class VideoUNet(UNetMotionModel):
         if frames > self.max_frames:
             raise ValueError(f"{frames} frames exceed the motion modules' max sequence length {self.max_frames}")
         timestep = torch.as_tensor(timestep, device=sample.device)
+        # The per-frame embedding stays until the next forward: gradient checkpointing recomputes the
+        # blocks during backward and must see it again.
+        self._frame_temb = None
         if timestep.ndim < 2:
             return super().forward(sample, timestep, encoder_hidden_states, **kwargs)
         if timestep.shape != (batch, frames):
@@ -67,10 +73,7 @@ class VideoUNet(UNetMotionModel):
         # frame-major order b * F + f, as the parent flattens (B, C, F, H, W) -> (B*F, C, H, W)
         t_emb = self.time_proj(timestep.reshape(-1)).to(dtype=self.dtype)
         self._frame_temb = self.time_embedding(t_emb)
-        try:
-            return super().forward(sample, timestep[:, 0], encoder_hidden_states, **kwargs)
-        finally:
-            self._frame_temb = None
+        return super().forward(sample, timestep[:, 0], encoder_hidden_states, **kwargs)
 
 
 def zero_temporal_outputs(unet: UNetMotionModel) -> None:

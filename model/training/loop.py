@@ -1,0 +1,136 @@
+"""The training loop on ``accelerate``: any stage of ``stage.STAGES``, gradient accumulation, bf16 on GPU,
+gradient checkpointing, AdamW, checkpoints every K optimizer steps with exact resume, dvclive logging."""
+from __future__ import annotations
+
+import dataclasses
+import logging
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+from torch.utils.data import DataLoader
+
+from model.training import checkpoint
+from model.training.data import SegmentDataset, SegmentSampler
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """The ``train:`` params section (docs/training.md), with the stage's own values merged in."""
+
+    out: str
+    max_steps: int  # optimizer steps
+    checkpoint_every: int
+    keep_checkpoints: int = 2
+    seed: int = 0
+    batch_size: int = 1  # per process
+    gradient_accumulation_steps: int = 1
+    lr: float = 1e-4
+    weight_decay: float = 1e-2
+    lr_scheduler: str = "constant"  # a diffusers.optimization scheduler name
+    lr_warmup_steps: int = 0
+    max_grad_norm: float = 1.0
+    mixed_precision: str = "bf16"  # used on GPU only; CPU trains in fp32 (no)
+    gradient_checkpointing: bool = False
+    num_workers: int = 0
+
+    @classmethod
+    def from_params(cls, section: dict) -> "TrainConfig":
+        names = {f.name for f in dataclasses.fields(cls)}
+        return cls(**{k: v for k, v in section.items() if k in names})
+
+
+def make_accelerator(config: TrainConfig):
+    from accelerate import Accelerator
+
+    precision = config.mixed_precision if torch.cuda.is_available() else "no"
+    return Accelerator(gradient_accumulation_steps=config.gradient_accumulation_steps, mixed_precision=precision,
+                       cpu=not torch.cuda.is_available())
+
+
+def log_step(live, step: int, values: dict[str, float]) -> None:
+    live.step = step
+    for name, value in values.items():
+        live.log_metric(f"train/{name}", value)
+    live.next_step()
+
+
+def train(stage, dataset: SegmentDataset, config: TrainConfig) -> dict:
+    """Train ``stage`` (e.g. ``stage.Stage1``) up to ``config.max_steps``, resuming from the newest
+    checkpoint under ``{out}/checkpoints`` if there is one. Returns the final step and last losses."""
+    from diffusers.optimization import get_scheduler
+    from dvclive import Live
+
+    out = Path(config.out)
+    accelerator = make_accelerator(config)
+    torch.manual_seed(config.seed)
+    params = stage.prepare_model()
+    model = stage.pipe.model
+    if config.gradient_checkpointing:
+        model.unet.enable_gradient_checkpointing()
+    if model.device != accelerator.device:  # a same-device .to() only logs a diffusers dtype warning
+        stage.pipe.to(accelerator.device)
+    optimizer = torch.optim.AdamW(params, lr=config.lr, weight_decay=config.weight_decay)
+    scheduler = get_scheduler(config.lr_scheduler, optimizer, num_warmup_steps=config.lr_warmup_steps,
+                              num_training_steps=config.max_steps)
+    model, optimizer, scheduler = accelerator.prepare(model, optimizer, scheduler)
+
+    step = 0
+    resume_from = checkpoint.latest(out / "checkpoints")
+    if resume_from is not None:
+        step = checkpoint.load(resume_from, accelerator, model, optimizer, scheduler)["step"]
+        log.info("resumed from %s", resume_from)
+    samples_per_step = config.batch_size * config.gradient_accumulation_steps * accelerator.num_processes
+    sampler = SegmentSampler(len(dataset), config.seed, start=step * samples_per_step,
+                             rank=accelerator.process_index, world_size=accelerator.num_processes)
+    # own generator: creating the iterator would otherwise draw a worker seed from the global RNG, which the
+    # resumed run has just restored
+    batches = iter(DataLoader(dataset, batch_size=config.batch_size, sampler=sampler, num_workers=config.num_workers,
+                              generator=torch.Generator().manual_seed(config.seed)))
+
+    live = Live(str(out / "dvclive"), resume=resume_from is not None, save_dvc_exp=False, dvcyaml=None) \
+        if accelerator.is_main_process else None
+    losses: dict[str, float] = {}
+    model.train()
+    while step < config.max_steps:
+        totals: dict[str, float] = {}
+        for _ in range(config.gradient_accumulation_steps):
+            batch = {k: v.to(accelerator.device) for k, v in next(batches).items()}
+            with accelerator.accumulate(model):
+                terms = stage.losses(model, batch)
+                loss = sum(terms.values())
+                if not math.isfinite(loss.item()):
+                    raise FloatingPointError(f"non-finite loss {terms} at step {step}")
+                accelerator.backward(loss)
+                if accelerator.sync_gradients:
+                    accelerator.clip_grad_norm_(params, config.max_grad_norm)
+                optimizer.step()
+                scheduler.step()
+                optimizer.zero_grad()
+            for name, value in {"loss": loss, **terms}.items():
+                totals[name] = totals.get(name, 0.0) + value.item() / config.gradient_accumulation_steps
+        step += 1
+        losses = {name: accelerator.reduce(torch.tensor(v, device=accelerator.device), "mean").item()
+                  for name, v in totals.items()}
+        if live is not None:
+            log_step(live, step, {**losses, "lr": scheduler.get_last_lr()[0]})
+        if step % config.checkpoint_every == 0 or step == config.max_steps:
+            checkpoint.save(out / "checkpoints", step, accelerator, model, optimizer, scheduler,
+                            {"samples_seen": step * samples_per_step, "stage": stage.number, "seed": config.seed})
+            if accelerator.is_main_process:
+                checkpoint.prune(out / "checkpoints", config.keep_checkpoints)
+    if live is not None:
+        live.end()
+    accelerator.wait_for_everyone()
+    return {"step": step, "losses": losses}
+
+
+def export_model(model, folder: Path) -> None:
+    """The whole trained network as a ``STARCasterModel.from_pretrained`` folder (what the sampler loads)."""
+    from benchmarks.atomic import atomic_dir
+
+    with atomic_dir(folder) as tmp:
+        model.save_pretrained(tmp)

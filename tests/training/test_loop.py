@@ -1,0 +1,103 @@
+import json
+
+import pytest
+import torch
+from safetensors.torch import load_file
+
+from model.pipeline import STARCasterPipeline
+from model.starcaster import STARCasterModel
+from model.training import checkpoint, loop
+from model.training.loop import TrainConfig, export_model, train
+from tests.training.conftest import make_dataset, make_stage
+
+STEPS = 6
+
+
+def config(out, **kwargs):
+    return TrainConfig(out=str(out), max_steps=STEPS, checkpoint_every=3, keep_checkpoints=2, lr=1e-3, **kwargs)
+
+
+def fresh_run(clips, mini_config, out, **kwargs):
+    """New model, data and optimizer objects, as a restarted process has."""
+    stage = make_stage(mini_config, out, identity_dropout=0.5, audio_dropout=0.5)
+    return stage, train(stage, make_dataset(clips, mini_config), config(out, **kwargs))
+
+
+@pytest.fixture(scope="module")
+def straight(clips, mini_config, tmp_path_factory):
+    out = tmp_path_factory.mktemp("straight")
+    stage, result = fresh_run(clips, mini_config, out, gradient_accumulation_steps=2)
+    return out, stage, result
+
+
+def test_killed_and_resumed_run_equals_the_straight_run(straight, clips, mini_config, tmp_path, monkeypatch):
+    out = tmp_path / "resumed"
+    log_step = loop.log_step
+
+    def crash_at_step_5(live, step, values):
+        if step == 5:
+            raise KeyboardInterrupt("killed")
+        log_step(live, step, values)
+
+    monkeypatch.setattr(loop, "log_step", crash_at_step_5)
+    with pytest.raises(KeyboardInterrupt):
+        fresh_run(clips, mini_config, out, gradient_accumulation_steps=2)
+    assert [p.name for p in (out / "checkpoints").iterdir()] == [checkpoint.folder_name(3)]
+    monkeypatch.setattr(loop, "log_step", log_step)
+    torch.manual_seed(1234)  # the restarted process's RNG state is whatever; the checkpoint restores it
+    _, result = fresh_run(clips, mini_config, out, gradient_accumulation_steps=2)
+
+    assert result["step"] == STEPS
+    final = checkpoint.folder_name(STEPS)
+    a = load_file(straight[0] / "checkpoints" / final / "trainable.safetensors")
+    b = load_file(out / "checkpoints" / final / "trainable.safetensors")
+    assert a.keys() == b.keys()
+    assert all(torch.equal(a[k], b[k]) for k in a)
+    first = load_file(straight[0] / "checkpoints" / checkpoint.folder_name(3) / "trainable.safetensors")
+    assert not all(torch.equal(a[k], first[k]) for k in a)  # steps 4-6 did train
+    opt_a = torch.load(straight[0] / "checkpoints" / final / "optimizer.pt", weights_only=True)
+    opt_b = torch.load(out / "checkpoints" / final / "optimizer.pt", weights_only=True)
+    assert all(torch.equal(opt_a["state"][i]["exp_avg_sq"], opt_b["state"][i]["exp_avg_sq"]) for i in opt_a["state"])
+    assert result["losses"] == straight[2]["losses"]
+
+
+def test_checkpoints_state_and_loss_log(straight):
+    out, _, result = straight
+    assert sorted(p.name for p in (out / "checkpoints").iterdir()) == [checkpoint.folder_name(s) for s in (3, 6)]
+    state = json.loads((out / "checkpoints" / checkpoint.folder_name(6) / "state.json").read_text())
+    assert state == {"step": 6, "samples_seen": 12, "stage": 1, "seed": 0}
+    rows = (out / "dvclive" / "plots" / "metrics" / "train" / "loss.tsv").read_text().splitlines()
+    assert rows[0].split("\t") == ["step", "loss"] and [int(r.split("\t")[0]) for r in rows[1:]] == list(range(1, 7))
+    assert float(rows[-1].split("\t")[1]) == pytest.approx(result["losses"]["loss"])
+
+
+def test_finished_run_does_not_train_again(straight, clips, mini_config):
+    out, _, result = straight
+    stage, again = fresh_run(clips, mini_config, out, gradient_accumulation_steps=2)
+    assert again == {"step": STEPS, "losses": {}}
+    saved = load_file(out / "checkpoints" / checkpoint.folder_name(STEPS) / "trainable.safetensors")
+    assert all(torch.equal(p, saved[n]) for n, p in stage.pipe.model.named_parameters() if n in saved)
+
+
+def test_the_sampler_loads_the_trained_model(straight, mini_config, tmp_path):
+    _, stage, _ = straight
+    export_model(stage.pipe.model, tmp_path / "model")
+    loaded = STARCasterModel.from_pretrained(tmp_path / "model")
+    trained = dict(stage.pipe.model.named_parameters())
+    assert all(torch.equal(p, trained[n]) for n, p in loaded.named_parameters())
+    pipe = STARCasterPipeline(loaded.eval(), stage.pipe.vae, stage.pipe.identity_encoder, stage.pipe.scheduler,
+                              segment_frames=2, context_frames=2)
+    identity = torch.nn.functional.normalize(torch.randn(1, mini_config.identity_dim), dim=1)
+    audio = torch.randn(1, 3, mini_config.audio_layers, mini_config.audio_dim)
+    out = pipe(identity, audio, 3, latent_size=(8, 8), num_inference_steps=2, generator=torch.Generator().manual_seed(0))
+    assert out.frames.shape == (1, 3, 3, 64, 64) and torch.isfinite(out.frames).all()
+
+
+def test_a_checkpoint_of_another_stage_is_refused(straight, mini_config, tmp_path):
+    out, _, _ = straight
+    stage = make_stage(mini_config, tmp_path)
+    stage.prepare_model()
+    stage.pipe.model.camera_proj.requires_grad_(True)  # a different trainable set
+    with pytest.raises(ValueError, match="other trainable parameters"):
+        checkpoint.load(out / "checkpoints" / checkpoint.folder_name(6), loop.make_accelerator(config(tmp_path)),
+                        stage.pipe.model, None, None)
