@@ -22,11 +22,12 @@ TITLES = {
     "table1": "Table 1 - audio-driven portrait animation",
     "table2": "Table 2 - 3D-aware talking portraits (novel views)",
     "table3": "Table 3 - ablations",
+    "fig5": "Fig. 5 - identity similarity (ArcFace cosine in paper; the encoder is named in the variants)",
 }
 # Lower is better for these; used only for the arrows in the header.
 LOWER_IS_BETTER = {"fid", "fvd", "lse_d", "lpips"}
-# The paper's Pose Std column is x1e-2 radians, which is what metrics.pose reports as ``pose_std``.
-SUMMARY_KEY = {"identity": "id_sim"}
+# Table metric -> key in a result's summary. The paper's Pose Std column is radians x100.
+SUMMARY_KEY = {"pose_std": "pose_std_rad100", "identity": "csim"}
 
 
 @dataclass(frozen=True)
@@ -90,7 +91,7 @@ def cell(result: dict | None, metric: str, paper: float | None) -> Cell:
 def build_tables(paper: dict, results: dict, missing: dict) -> list[dict]:
     """One table dict per (paper table, profile+variants group)."""
     tables = []
-    for key in ("table1", "table2", "table3"):
+    for key in TITLES:
         spec = paper[key]
         methods = list(spec["methods"])
         groups: dict[str, dict] = {}

@@ -39,7 +39,7 @@ def test_th1kh_tubes_name_existing_clips(tiny):
         H, W, S, E, L, T, R, B = map(int, (H, W, S, E, L, T, R, B))
         clip = root / "th1kh" / "val" / "cropped_clips" / f"{name}_S{S}_E{E}_L{L}_T{T}_R{R}_B{B}.mp4"
         info = media.probe(clip)
-        assert (info.width, info.height, info.n_frames, info.fps) == (R - L, B - T, E - S, 25.0)
+        assert (info.width, info.height, info.n_frames, info.fps) == (R - L, B - T, E - S + 1, 25.0)  # S..E inclusive
         assert info.has_audio and 0 <= L < R <= W and 0 <= T < B <= H
 
 
