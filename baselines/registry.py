@@ -46,8 +46,8 @@ BUILT_IN: dict[str, Callable[[], Method]] = {
     "ground_truth": GroundTruth,
     "static_reference": StaticReference,
     # The STARCaster model (model/) is wired in here by its owner.
-    "starcaster": lambda: NotWired("starcaster", "model checkpoint missing"),
-    "starcaster_id": lambda: NotWired("starcaster_id", "model checkpoint missing"),
+    "starcaster": lambda: NotWired("starcaster", "not wired into generation yet: needs the trained stage-2/3 checkpoints"),
+    "starcaster_id": lambda: NotWired("starcaster_id", "not wired into generation yet: needs the trained stage-2/3 checkpoints"),
 }
 NAMES = (*BUILT_IN, *WRAPPERS)
 

@@ -48,9 +48,9 @@ class Cell:
             return f"n/a ({self.error})"
         if self.value is None:
             return "-"
-        s = f"{self.value:.3f}"
+        s = f"{self.value:.4g}"
         if self.ci95:
-            s += f" [{self.ci95[0]:.3f}, {self.ci95[1]:.3f}]"
+            s += f" [{self.ci95[0]:.4g}, {self.ci95[1]:.4g}]"
         return s
 
 
@@ -71,6 +71,22 @@ def unavailable_methods(runs_dir: Path) -> dict[tuple[str, str], str]:
     return out
 
 
+def availability(method: str, params: dict) -> str:
+    """Why a method that has no results could not run here, asked of its wrapper."""
+    from baselines import registry
+
+    try:
+        reason = registry.get(method, params).availability()
+    except KeyError:
+        return "not built yet (its checkpoint comes from a training stage that does not exist yet)"
+    return f"not available: {reason}" if reason else "available but not run in this profile's pipeline"
+
+
+def random_feature_metrics(group: dict) -> list[str]:
+    """Metrics whose network was a seeded random initialisation: not comparable to the paper."""
+    return sorted(m for m, v in group.get("variants", {}).items() if "random" in json.dumps(v).lower())
+
+
 def group_key(result: dict) -> str:
     """Results share a table only when profile and metric variants agree."""
     return json.dumps({"profile": result.get("profile"), "variants": result.get("metric_variants", {})}, sort_keys=True)
@@ -88,7 +104,7 @@ def cell(result: dict | None, metric: str, paper: float | None) -> Cell:
     return Cell(float(entry["value"]), tuple(ci) if ci else None, paper)
 
 
-def build_tables(paper: dict, results: dict, missing: dict) -> list[dict]:
+def build_tables(paper: dict, results: dict, missing: dict, params: dict | None = None) -> list[dict]:
     """One table dict per (paper table, profile+variants group)."""
     tables = []
     for key in TITLES:
@@ -110,7 +126,7 @@ def build_tables(paper: dict, results: dict, missing: dict) -> list[dict]:
                 if reasons:
                     row["note"] = "; ".join(sorted(reasons))
                 elif not any((b, method) in members for b in spec["benchmarks"]):
-                    row["note"] = "not run in this profile"
+                    row["note"] = availability(method, params) if params is not None else "not run in this profile"
                 rows.append(row)
             tables.append({"key": key, "title": TITLES[key], "group": json.loads(gkey), "spec": spec, "rows": rows})
     return tables
@@ -141,6 +157,9 @@ def to_markdown(tables: list[dict], deviations: list[dict]) -> str:
     for t in tables:
         g = t["group"]
         lines += [f"## {t['title']}", "", f"profile: `{g.get('profile')}`; metric variants: `{json.dumps(g.get('variants', {}), sort_keys=True)}`", ""]
+        if random_feature_metrics(g):
+            lines += [f"**Random features** (seeded random networks, labelled in every result; not comparable with the paper): "
+                      f"{', '.join(random_feature_metrics(g))}", ""]
         header = _header(t["spec"])
         lines += ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
         lines += ["| " + " | ".join(_row_values(r, t["spec"])) + " |" for r in t["rows"]]
@@ -157,7 +176,10 @@ def to_html(markdown_tables: list[dict], deviations: list[dict]) -> str:
              "<h1>STARCaster reproduction: results</h1>"]
     for t in markdown_tables:
         g = t["group"]
-        parts.append(f"<h2>{html.escape(t['title'])}</h2><p>profile <code>{html.escape(str(g.get('profile')))}</code></p><table>")
+        parts.append(f"<h2>{html.escape(t['title'])}</h2><p>profile <code>{html.escape(str(g.get('profile')))}</code></p>")
+        if random_feature_metrics(g):
+            parts.append(f"<p><b>Random features</b> (not comparable with the paper): {html.escape(', '.join(random_feature_metrics(g)))}</p>")
+        parts.append("<table>")
         parts.append("<tr>" + "".join(f"<th>{html.escape(h)}</th>" for h in _header(t["spec"])) + "</tr>")
         for r in t["rows"]:
             parts.append("<tr>" + "".join(f"<td>{html.escape(v)}</td>" for v in _row_values(r, t["spec"])) + "</tr>")
@@ -180,12 +202,12 @@ def to_json(tables: list[dict]) -> list[dict]:
     return out
 
 
-def write_report(results_dir: Path, runs_dir: Path, out_dir: Path) -> None:
+def write_report(results_dir: Path, runs_dir: Path, out_dir: Path, params: dict | None = None) -> None:
     import pandas as pd
 
     paper = yaml.safe_load((HERE / "paper_results.yaml").read_text())
     deviations = yaml.safe_load((HERE / "deviations.yaml").read_text())["deviations"]
-    tables = build_tables(paper, load_results(results_dir), unavailable_methods(runs_dir))
+    tables = build_tables(paper, load_results(results_dir), unavailable_methods(runs_dir), params)
     out_dir = Path(out_dir)
     atomic.write_text(out_dir / "README.md", to_markdown(tables, deviations))
     atomic.write_text(out_dir / "index.html", to_html(tables, deviations))
@@ -204,6 +226,6 @@ def run(args) -> int:
     from benchmarks import params
 
     p = params.load(args.params)
-    write_report(Path(p["metrics"]["out_dir"]), Path(args.runs), Path(args.out))
+    write_report(Path(p["metrics"]["out_dir"]), Path(args.runs), Path(args.out), p)
     print(f"report written to {args.out}/README.md and {args.out}/index.html")
     return 0

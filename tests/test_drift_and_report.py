@@ -1,14 +1,16 @@
 import json
+from pathlib import Path
 
 import pytest
 
 from benchmarks import drift, report
 
+ROOT = Path(__file__).resolve().parents[1]
 TOL = {"default": {"abs": 1e-6, "rel": 1e-4}, "fvd": {"abs": 0.5, "rel": 0.0}}
 
 
 def _result(values, profile="ci", variants=None):
-    return {"profile": profile, "metric_variants": variants or {"fid": "pytorch-fid/random"},
+    return {"profile": profile, "metric_variants": variants or {"fid": {"features": "random features (seeded init)"}},
             "summary": {k: ({"value": v, "ci95": [v - 1, v + 1]} if v is not None else {"value": None, "error": "too few clips"})
                         for k, v in values.items()}}
 
@@ -56,3 +58,17 @@ def test_report_puts_ours_beside_the_paper_and_separates_profiles(tmp_path):
     assert md.count("## Table 1") == 2
     assert "program not found: hallo3.repo unset" in md
     assert "Deviations register" in md and "<table>" in (out / "index.html").read_text()
+
+
+def test_report_names_random_features_and_why_methods_did_not_run(tmp_path):
+    from benchmarks import params
+
+    results, out = tmp_path / "results", tmp_path / "reports"
+    _write(results, "th1kh", "ground_truth", _result({"fid": 1.5e-16}))
+    mini = params.render("mini", ROOT / "params")
+    report.write_report(results, tmp_path / "runs", out, mini)
+    md = (out / "README.md").read_text()
+    assert "**Random features**" in md and ": fid" in md
+    assert "1.5e-16" in md  # tiny values keep their digits instead of printing as 0.000
+    assert "not available: program not installed: set baselines.echomimic.repo" in md
+    assert "starcaster_teacher_forcing" in md and "not built yet" in md

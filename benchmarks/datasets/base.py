@@ -7,6 +7,7 @@ file) raises :class:`DatasetError` naming the path.
 """
 from __future__ import annotations
 
+import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,6 +24,17 @@ class DatasetError(ValueError):
 class Scan:
     records: list[ClipRecord] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+
+
+def read_json_fields(path: Path, what: str, *keys: str) -> list:
+    """The named top-level fields of a JSON file; a missing or malformed file is a DatasetError naming it."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return [data[key] for key in keys]
+    except FileNotFoundError:
+        raise DatasetError(f"{path} not found") from None
+    except (json.JSONDecodeError, KeyError, TypeError) as exc:
+        raise DatasetError(f"{path}: not a {what} ({exc!r})") from None
 
 
 def root_in_params(datasets: dict, name: str) -> tuple[str, str]:

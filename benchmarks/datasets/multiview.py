@@ -10,11 +10,10 @@ cameras stay in ``cameras.json``, named in ``source``. The renders have no audio
 """
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 
-from benchmarks.datasets.base import DatasetError, Scan, dataset_root, probe, relative
+from benchmarks.datasets.base import DatasetError, Scan, dataset_root, probe, read_json_fields, relative
 from benchmarks.records import Camera, ClipRecord
 
 OBTAIN = ("render the synthetic multi-view trajectories (paper Supp. A: SphereHead heads on smooth camera paths) "
@@ -23,14 +22,7 @@ OBTAIN = ("render the synthetic multi-view trajectories (paper Supp. A: SphereHe
 
 def read_trajectory_cameras(path: Path) -> list[Camera]:
     """Every frame's camera, K in pixels of the file's ``image_size``."""
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        size = data["image_size"]
-        frames = data["frames"]
-    except FileNotFoundError:
-        raise DatasetError(f"{path} not found") from None
-    except (json.JSONDecodeError, KeyError, TypeError) as exc:
-        raise DatasetError(f"{path}: not a trajectory cameras.json ({exc!r})") from None
+    size, frames = read_json_fields(path, "trajectory cameras.json", "image_size", "frames")
     if not frames:
         raise DatasetError(f"{path}: no frames")
     cameras = []

@@ -13,13 +13,12 @@ videos"; one clip record per target view. The choices are drawn from a generator
 """
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 
 import numpy as np
 
-from benchmarks.datasets.base import DatasetError, Scan, dataset_root, probe, relative
+from benchmarks.datasets.base import DatasetError, Scan, dataset_root, probe, read_json_fields, relative
 from benchmarks.records import Camera, ClipRecord
 
 OBTAIN = "download NeRSemble from https://github.com/tobias-kirschstein/nersemble-data (access form in its README)"
@@ -32,14 +31,7 @@ N_TARGETS = 3
 
 def read_cameras(path: Path) -> tuple[str, dict[str, Camera]]:
     """The format name ("v2" or "benchmark") and every camera, K in pixels of that format's image size."""
-    try:
-        params = json.loads(path.read_text(encoding="utf-8"))
-        world_2_cam = params["world_2_cam"]
-        intrinsics = params["intrinsics"]
-    except FileNotFoundError:
-        raise DatasetError(f"{path} not found") from None
-    except (json.JSONDecodeError, KeyError, TypeError) as exc:
-        raise DatasetError(f"{path}: not a NeRSemble camera_params.json ({exc!r})") from None
+    world_2_cam, intrinsics = read_json_fields(path, "NeRSemble camera_params.json", "world_2_cam", "intrinsics")
     if not isinstance(world_2_cam, dict) or not world_2_cam:
         raise DatasetError(f"{path}: world_2_cam must map camera serials to 4x4 matrices")
     fmt = "benchmark" if isinstance(intrinsics, dict) else "v2"
