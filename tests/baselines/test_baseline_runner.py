@@ -62,8 +62,8 @@ def test_complete_clips_are_reused_and_broken_ones_redone(bench, tmp_path):
 
 
 @pytest.mark.parametrize("method, reason", [("anitalker", "program not installed"),
-                                            ("starcaster", "model checkpoint missing"),
-                                            ("starcaster_id", "model checkpoint missing")])
+                                            ("starcaster", "trained stage-2/3 checkpoints"),
+                                            ("starcaster_id", "trained stage-2/3 checkpoints")])
 def test_unavailable_method_is_recorded_for_every_clip(bench, tmp_path, method, reason):
     summary = generate(bench(["c0", "c1"]), "bench", method, tmp_path / "runs")
     written = json.loads((tmp_path / "runs" / "bench" / method / "summary.json").read_text())
