@@ -18,7 +18,7 @@ import torch
 
 from model.config import get_config
 from model.factory import build_pipeline
-from model.training.stage import STAGES
+from model.training.cli import stage_class
 
 
 def synthetic_batch(config, batch: int, frames: int, device) -> dict[str, torch.Tensor]:
@@ -47,7 +47,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as work:
         pipe = build_pipeline(config, Path(work), seed=0)
     pipe.to(device)
-    stage = STAGES[args.stage](pipe, config.context_frames, 0.05, 0.05)
+    stage = stage_class(args.stage).from_settings(
+        pipe, {"context_frames": config.context_frames, "identity_dropout": 0.05, "audio_dropout": 0.05})
     params = stage.prepare_model()
     model = pipe.model.train()
     if args.checkpointing:

@@ -6,7 +6,15 @@ from pathlib import Path
 
 log = logging.getLogger(__name__)
 
-IMPLEMENTED_STAGES = (1,)
+# stage number -> "module:class" (imported on use); see model/training/stage.py for the interface
+STAGES = {1: "model.training.stage:Stage1"}
+
+
+def stage_class(number: int):
+    import importlib
+
+    module, name = STAGES[number].split(":")
+    return getattr(importlib.import_module(module), name)
 
 
 def add_arguments(parser) -> None:
@@ -28,13 +36,11 @@ def run(args) -> int:
     from benchmarks.params import load
     from model.config import get_config
     from model.factory import build_pipeline
-    from model.training.data import SegmentDataset, find_clips
     from model.training.loop import TrainConfig, export_model, train
-    from model.training.stage import STAGES
 
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
-    if args.stage not in IMPLEMENTED_STAGES:
-        log.error("training stage %d is not implemented yet (implemented: %s)", args.stage, IMPLEMENTED_STAGES)
+    if args.stage not in STAGES:
+        log.error("training stage %d is not implemented yet (implemented: %s)", args.stage, sorted(STAGES))
         return 2
     settings = stage_settings(load(args.params)["train"], args.stage)
     if settings.get("lipread_start_step") is not None:
@@ -46,13 +52,11 @@ def run(args) -> int:
     out = Path(config.out)
     try:
         pipe = build_pipeline(model_config, out / "components", settings.get("weights_dir"), seed=config.seed)
-        clips = find_clips(settings["prepared_dir"], settings["benchmarks"])
+        stage = stage_class(args.stage).from_settings(pipe, settings)
+        dataset = stage.make_dataset(settings, model_config)
     except FileNotFoundError as err:  # includes MissingWeights
         log.error("%s", err)
         return 2
-    dataset = SegmentDataset(clips, settings["segment_frames"] + settings["context_frames"],
-                             model_config.audio_radius, config.seed)
-    stage = STAGES[args.stage](pipe, settings["context_frames"], settings["identity_dropout"], settings["audio_dropout"])
     result = train(stage, dataset, config)
     if not PartialState().is_main_process:
         return 0

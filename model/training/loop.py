@@ -1,4 +1,4 @@
-"""The training loop on ``accelerate``: any stage of ``stage.STAGES``, gradient accumulation, bf16 on GPU,
+"""The training loop on ``accelerate``: any stage of ``cli.STAGES``, gradient accumulation, bf16 on GPU,
 gradient checkpointing, AdamW, checkpoints every K optimizer steps with exact resume, dvclive logging."""
 from __future__ import annotations
 

@@ -4,8 +4,8 @@ Stage 1, audio-driven motion learning: identity and audio streams on, camera off
 trains the temporal blocks, the audio K/V and the audio MLP (``model.starcaster.set_trainable``).
 Each segment is N noisy frames after n clean context frames at t = 0 (teacher forcing, as the sampler
 lays out its windows); the loss ignores the context frames.
-Stages 2 (self-forcing, LoRA, reference UNet) and 3 (camera stream) are not implemented: add a class with
-the same interface to ``STAGES``.
+Every stage class has the interface ``model.training.cli`` drives: ``from_settings(pipe, settings)``,
+``make_dataset(settings, model_config)``, ``prepare_model()`` and ``losses(model, batch)``; ``cli.STAGES`` lists them.
 """
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from diffusers import DDPMScheduler
 
 from model.pipeline import STARCasterPipeline
 from model.starcaster import set_trainable
+from model.training.data import SegmentDataset, find_clips
 from model.training.losses import diffusion_loss
 
 
@@ -35,6 +36,15 @@ class Stage1:
 
     def __post_init__(self):
         self.noise_scheduler = make_noise_scheduler(self.pipe)
+
+    @classmethod
+    def from_settings(cls, pipe: STARCasterPipeline, settings: dict) -> "Stage1":
+        return cls(pipe, settings["context_frames"], settings["identity_dropout"], settings["audio_dropout"])
+
+    def make_dataset(self, settings: dict, model_config) -> SegmentDataset:
+        clips = find_clips(settings["prepared_dir"], settings["benchmarks"])
+        return SegmentDataset(clips, settings["segment_frames"] + settings["context_frames"],
+                              model_config.audio_radius, settings["seed"])
 
     def prepare_model(self) -> list[torch.nn.Parameter]:
         model = self.pipe.model
@@ -66,6 +76,3 @@ class Stage1:
         prediction = model(noisy, timesteps, identity, audio)
         supervised = torch.arange(count, device=device) >= n
         return {"diffusion": diffusion_loss(prediction, noise, supervised)}
-
-
-STAGES = {1: Stage1}
