@@ -59,7 +59,7 @@ def main() -> None:
 
     def step() -> float:
         with autocast:
-            loss = sum(stage.losses(model, batch).values())
+            loss = sum(stage.losses(model, batch, step=0).values())
         loss.backward()
         optimizer.step()
         optimizer.zero_grad(set_to_none=True)

@@ -100,7 +100,7 @@ def train(stage, dataset: SegmentDataset, config: TrainConfig) -> dict:
         for _ in range(config.gradient_accumulation_steps):
             batch = {k: v.to(accelerator.device) for k, v in next(batches).items()}
             with accelerator.accumulate(model):
-                terms = stage.losses(model, batch)
+                terms = stage.losses(model, batch, step)
                 loss = sum(terms.values())
                 if not math.isfinite(loss.item()):
                     raise FloatingPointError(f"non-finite loss {terms} at step {step}")

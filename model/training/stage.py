@@ -5,7 +5,7 @@ trains the temporal blocks, the audio K/V and the audio MLP (``model.starcaster.
 Each segment is N noisy frames after n clean context frames at t = 0 (teacher forcing, as the sampler
 lays out its windows); the loss ignores the context frames.
 Every stage class has the interface ``model.training.cli`` drives: ``from_settings(pipe, settings)``,
-``make_dataset(settings, model_config)``, ``prepare_model()`` and ``losses(model, batch)``; ``cli.STAGES`` lists them.
+``make_dataset(settings, model_config)``, ``prepare_model()`` and ``losses(model, batch, step)``; ``cli.STAGES`` lists them.
 """
 from __future__ import annotations
 
@@ -55,8 +55,9 @@ class Stage1:
         self.pipe.identity_encoder.requires_grad_(False)
         return set_trainable(model, self.number)
 
-    def losses(self, model, batch: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
-        """``model`` is the (possibly accelerate-wrapped) ``pipe.model``; batch items from ``SegmentDataset``."""
+    def losses(self, model, batch: dict[str, torch.Tensor], step: int) -> dict[str, torch.Tensor]:
+        """``model`` is the (possibly accelerate-wrapped) ``pipe.model``; batch items from ``SegmentDataset``;
+        ``step`` = optimizer steps done so far (losses may switch on at a step)."""
         frames, device = batch["frames"], batch["frames"].device
         size, count = frames.shape[:2]
         n = self.context_frames

@@ -28,7 +28,7 @@ def test_trains_exactly_the_stage1_parameters(clips, mini_config, tmp_path):
             p.copy_(torch.randn(p.shape, generator=generator) * 0.05)
     before = {n: p.detach().clone() for n, p in model.named_parameters()}
     optimizer = torch.optim.AdamW(params, lr=1e-3)
-    stage.losses(model, batch_of(make_dataset(clips, mini_config)))["diffusion"].backward()
+    stage.losses(model, batch_of(make_dataset(clips, mini_config)), 0)["diffusion"].backward()
     optimizer.step()
     changed = {n for n, p in model.named_parameters() if not torch.equal(p, before[n])}
     assert changed == set(names)
@@ -41,7 +41,7 @@ def test_loss_falls_when_overfitting_a_fixed_batch(clips, mini_config, tmp_path)
     losses = []
     for _ in range(30):
         torch.manual_seed(0)  # the same noise and timesteps each step: a fixed regression target
-        loss = stage.losses(stage.pipe.model, batch)["diffusion"]
+        loss = stage.losses(stage.pipe.model, batch, 0)["diffusion"]
         optimizer.zero_grad()
         loss.backward()
         optimizer.step()
@@ -60,7 +60,7 @@ def test_context_frames_are_clean_and_unsupervised(clips, mini_config, tmp_path)
         return torch.zeros_like(sample)
 
     batch = batch_of(make_dataset(clips, mini_config))
-    stage.losses(record, batch)
+    stage.losses(record, batch, 0)
     latents = stage.pipe.encode_images(batch["frames"].flatten(0, 1)).unflatten(0, (2, -1)).transpose(1, 2)
     assert torch.equal(seen["sample"][:, :, :CONTEXT], latents[:, :, :CONTEXT])
     assert (seen["timesteps"][:, :CONTEXT] == 0).all()
@@ -82,7 +82,7 @@ def test_gradient_checkpointing_gives_the_same_gradients(clips, mini_config, tmp
         torch.manual_seed(0)
         for p in params:
             p.grad = None
-        stage.losses(stage.pipe.model, batch)["diffusion"].backward()
+        stage.losses(stage.pipe.model, batch, 0)["diffusion"].backward()
         grads.append(torch.cat([p.grad.flatten() for p in params]))
     assert grads[0].abs().sum() > 0
     assert torch.allclose(grads[0], grads[1], atol=1e-6, rtol=1e-4)
