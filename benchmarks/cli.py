@@ -15,11 +15,12 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "manifest": ("benchmarks.manifests", "write a seeded clip manifest for a benchmark"),
     "prepare": ("benchmarks.prepare", "prepare a benchmark's clips (detect, filter, align, resample, features)"),
     "train": ("model.training.cli", "train the STARCaster network (stage 1: audio-driven motion) on prepared clips"),
+    "train-lipreader": ("model.training.lipreader", "train the mini lip encoder on MiniTalk's mouth openings, or import the paper's (stage 1's lip-reading loss)"),
     "train-syncnet": ("metrics.syncnet_training", "train SyncNet on the talking-video training sets (MiniTalk in mini/ci) for the LSE metric"),
     "generate": ("benchmarks.generate", "run a method (baseline, reference or STARCaster) on a benchmark's clips into runs/<B>/<M>/"),
     "evaluate": ("metrics.evaluate", "score a method's generated videos against the benchmark's ground truth"),
     "weights": ("metrics.weights", "import (copy + sha256-verify) or list the metric networks' weights files"),
-    "report": ("benchmarks.report", "write reports/: Tables 1-3 beside the paper, deviations register (md, html, csv, json)"),
+    "report": ("benchmarks.report", "write reports/: Tables 1-3 beside the paper, per-clip drill-down, side-by-side videos, loss curves, deviations register (md, html, csv, json)"),
     "check-drift": ("benchmarks.drift", "compare metric results with committed reference metrics; non-zero exit on drift"),
 }
 

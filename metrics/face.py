@@ -13,10 +13,10 @@ def analyzer():
     return FaceAnalyzer()  # dlib HOG, one up-sampling: finds faces in 128 px crops
 
 
-def largest_face(frame: np.ndarray, index: int = 0) -> tuple[np.ndarray, np.ndarray]:
-    """(box (x0,y0,x1,y1), (68,2) landmarks) of the largest face; ValueError naming the frame if none."""
+def largest_face(frame: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    """(box (x0,y0,x1,y1), (68,2) landmarks) of the largest face, None if there is none."""
     boxes = analyzer().detect(frame)
     if len(boxes) == 0:
-        raise ValueError(f"no face found in frame {index}")
+        return None
     box = boxes[np.argmax((boxes[:, 2] - boxes[:, 0]) * (boxes[:, 3] - boxes[:, 1]))]
     return box, analyzer().landmarks(frame, box)

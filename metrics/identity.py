@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from benchmarks.preprocess.weights import dlib_model
-from metrics.face import largest_face
+from metrics.face_track import Face, face_track, usable_faces
 from metrics.registry import Prepared, register
 from metrics.weights import locate, sha256_file
 
@@ -43,12 +43,11 @@ def _insightface_align():
 class DlibEncoder:
     name = "dlib_face_recognition_resnet_model_v1"
 
-    def __call__(self, frame: np.ndarray, index: int = 0) -> np.ndarray:
+    def __call__(self, frame: np.ndarray, face: Face) -> np.ndarray:
         import dlib
 
-        box, points = largest_face(frame, index)
         shape = dlib.full_object_detection(
-            dlib.rectangle(*(int(round(v)) for v in box)), [dlib.point(int(round(x)), int(round(y))) for x, y in points]
+            dlib.rectangle(*(int(round(v)) for v in face.box)), [dlib.point(int(round(x)), int(round(y))) for x, y in face.landmarks]
         )
         return np.asarray(_dlib_encoder().compute_face_descriptor(np.ascontiguousarray(frame), shape), dtype=np.float64)
 
@@ -61,9 +60,8 @@ class ArcFaceEncoder:
         self.session = onnxruntime.InferenceSession(str(onnx_path), providers=["CPUExecutionProvider"])
         self.norm_crop = _insightface_align().norm_crop
 
-    def __call__(self, frame: np.ndarray, index: int = 0) -> np.ndarray:
-        points = largest_face(frame, index)[1]
-        keypoints = np.stack([points[list(ids)].mean(axis=0) for ids in ARCFACE_KEYPOINTS]).astype(np.float32)
+    def __call__(self, frame: np.ndarray, face: Face) -> np.ndarray:
+        keypoints = np.stack([face.landmarks[list(ids)].mean(axis=0) for ids in ARCFACE_KEYPOINTS]).astype(np.float32)
         crop = self.norm_crop(np.ascontiguousarray(frame), keypoints, image_size=112)  # RGB, as insightface feeds
         blob = ((crop.astype(np.float32) - 127.5) / 127.5).transpose(2, 0, 1)[None]
         inputs = {self.session.get_inputs()[0].name: blob}
@@ -74,14 +72,23 @@ def cosine(a: np.ndarray, b: np.ndarray) -> float:
     return float(a @ b / (np.linalg.norm(a) * np.linalg.norm(b)))
 
 
-def identity_similarity(encoder, source: np.ndarray, frames: np.ndarray) -> float:
-    reference = encoder(source)
-    return float(np.mean([cosine(reference, encoder(f, i)) for i, f in enumerate(frames)]))
+def identity_similarity(encoder, clip, stride: int = 1, min_face_fraction: float = 0.5) -> dict[str, float]:
+    """Mean cosine between the source portrait's embedding and those of the generated frames ``::stride``
+    that show a face; frames without one are skipped and counted."""
+    source = face_track(clip, "source").face(0)
+    if source is None:
+        raise ValueError("no face found in the source portrait")
+    track = face_track(clip)
+    indices, faces, counts = usable_faces(track, range(0, len(track), stride), min_face_fraction)
+    reference = encoder(clip.source, source)
+    similarity = float(np.mean([cosine(reference, encoder(track.frames[i], f)) for i, f in zip(indices, faces)]))
+    return {"csim": similarity, "csim_frames_without_face": counts["frames_without_face"], "csim_face_fraction": counts["face_fraction"]}
 
 
 @register("csim")
 def build(cfg: dict, ctx: dict) -> Prepared:
     stride = int(cfg.get("frame_stride", 1))
+    min_face_fraction = float(cfg.get("min_face_fraction", 0.5))
     if cfg["encoder"] == "dlib":
         encoder, weights = DlibEncoder(), {"dlib_face_recognition": sha256_file(dlib_model("dlib_face_recognition_resnet_model_v1.dat"))}
     elif cfg["encoder"] == "arcface":
@@ -90,7 +97,8 @@ def build(cfg: dict, ctx: dict) -> Prepared:
     else:
         raise ValueError(f"csim encoder must be 'dlib' or 'arcface', got {cfg['encoder']!r}")
     return Prepared(
-        lambda clip: {"csim": identity_similarity(encoder, clip.source, clip.generated[::stride])},
-        {"encoder": encoder.name, "source": "ground-truth reference frame", "frame_stride": stride, "averaging": "mean cosine over frames"},
+        lambda clip: identity_similarity(encoder, clip, stride, min_face_fraction),
+        {"encoder": encoder.name, "source": "ground-truth reference frame", "frame_stride": stride,
+         "min_face_fraction": min_face_fraction, "averaging": "mean cosine over the frames with a face"},
         weights,
     )

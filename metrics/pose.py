@@ -3,54 +3,104 @@
 The paper uses DECA/EMOCA FLAME pose, which needs registration-gated models; this is the documented
 license-free substitute (metrics.md): dlib 68 landmarks + ``cv2.solvePnP`` against a generic 3D face
 -> per-frame rotation (pitch, yaw, roll); std over time per axis, mean of the axes.
+
+Robustness (docs/metrics.md, "Pose Std and CSIM"): with six points and no initial pose, solvePnP's iterative
+solver lands on the mirrored solution in some frames (std ~10x too large on some MiniTalk identities).
+Here it starts from a frontal pose at the distance the face's size implies, solutions that face away
+from the camera are rejected, and frames without a face are skipped and counted.
 """
 from __future__ import annotations
 
 import numpy as np
 
-from metrics.face import largest_face
+from metrics.face_track import face_track, usable_faces
 from metrics.registry import Prepared, register
 
-# Generic 3D face (the widely used learnopencv head-pose model, millimetre-like units), in OpenCV
-# camera axes (x right, y down, z away from the camera) so a frontal face has zero rotation.
-# dlib indices: nose tip 30, chin 8, eye outer corners 36 / 45, mouth corners 48 / 54.
-MODEL_POINTS = np.array(
-    [(0, 0, 0), (0, 330, 65), (-225, -170, 135), (225, -170, 135), (-150, 150, 125), (150, 150, 125)], dtype=np.float64
-)
-LANDMARK_IDS = [30, 8, 36, 45, 48, 54]
+# dlib indices: nose tip 30, chin 8, eye outer corners 36 / 45, mouth corners 48 / 54, nose bridge 27.
+LANDMARK_IDS = [30, 8, 36, 45, 48, 54, 27]
+# Those points of insightface's 68-point 3D mean face (insightface/data/objects/meanshape_68.pkl), z negated
+# into OpenCV camera axes (x right, y down, z away from the camera) so that a frontal face has zero rotation.
+MODEL_POINTS = np.array([
+    (-0.0073, -0.1426, -0.5987), (0.0015, 0.5844, -0.3884), (-0.3868, -0.3134, -0.2596), (0.3767, -0.3135, -0.2632),
+    (-0.2014, 0.2374, -0.3795), (0.2182, 0.2390, -0.3757), (-0.0076, -0.3231, -0.4619),
+])
 
 
-def head_rotation(frame: np.ndarray, index: int = 0) -> np.ndarray:
-    """(pitch, yaw, roll) in radians of the largest face in an RGB frame."""
+def camera_matrix(width: int, height: int) -> np.ndarray:
+    """Pinhole with focal length = frame width (the recipe's generic camera), principal point at the centre."""
+    return np.array([[width, 0, width / 2], [0, width, height / 2], [0, 0, 1]], dtype=np.float64)
+
+
+def frontal_guess(points: np.ndarray, camera: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(rvec, tvec) of an unrotated model whose centroid projects onto the points' centroid at the
+    distance where its width matches theirs."""
+    f, cx, cy = camera[0, 0], camera[0, 2], camera[1, 2]
+    depth = f * np.ptp(MODEL_POINTS[:, 0]) / max(np.ptp(points[:, 0]), 1e-6)
+    u, v = points.mean(axis=0)
+    centre = np.array([(u - cx) * depth / f, (v - cy) * depth / f, depth])
+    return np.zeros((3, 1)), (centre - MODEL_POINTS.mean(axis=0)).reshape(3, 1)
+
+
+def head_rotation(landmarks: np.ndarray, width: int, height: int) -> np.ndarray | None:
+    """(pitch, yaw, roll) in radians from a face's (68, 2) landmarks; None when solvePnP fails or its
+    solution faces away from the camera."""
     import cv2
 
-    points = largest_face(frame, index)[1][LANDMARK_IDS]
-    h, w = frame.shape[:2]
-    camera = np.array([[w, 0, w / 2], [0, w, h / 2], [0, 0, 1]], dtype=np.float64)
-    ok, rvec, _ = cv2.solvePnP(MODEL_POINTS, points, camera, np.zeros(4), flags=cv2.SOLVEPNP_ITERATIVE)
-    if not ok:
-        raise ValueError(f"head pose estimation failed in frame {index}")
-    angles_deg = cv2.RQDecomp3x3(cv2.Rodrigues(rvec)[0])[0]
-    return np.radians(angles_deg)
+    points = np.ascontiguousarray(landmarks[LANDMARK_IDS], dtype=np.float64)
+    camera = camera_matrix(width, height)
+    rvec, tvec = frontal_guess(points, camera)
+    ok, rvec, tvec = cv2.solvePnP(MODEL_POINTS, points, camera, None, rvec, tvec, useExtrinsicGuess=True,
+                                  flags=cv2.SOLVEPNP_ITERATIVE)
+    rotation = cv2.Rodrigues(rvec)[0]
+    # the model's facing direction is -z; turned into camera axes it must point back at the camera
+    if not ok or rotation[2, 2] <= 0 or tvec[2, 0] <= 0:
+        return None
+    return np.radians(cv2.RQDecomp3x3(rotation)[0])
 
 
-def pose_std(frames: np.ndarray) -> dict[str, float]:
-    if len(frames) < 2:
-        raise ValueError(f"pose std needs at least 2 frames, the clip has {len(frames)}")
-    rotations = np.stack([head_rotation(f, i) for i, f in enumerate(frames)])
-    std = float(rotations.std(axis=0).mean())
+def pose_std(rotations: np.ndarray) -> dict[str, float]:
+    """Per-axis std over time of (T, 3) rotations (radians), mean of the axes."""
+    if len(rotations) < 2:
+        raise ValueError(f"pose std needs at least 2 frames with a usable head pose, got {len(rotations)}")
+    std = float(np.asarray(rotations).std(axis=0).mean())
     return {"pose_std_rad100": 100 * std, "pose_std_deg": float(np.degrees(std))}
+
+
+def clip_head_rotations(clip, stride: int = 1, min_face_fraction: float = 0.5) -> tuple[np.ndarray, list[int], dict]:
+    """(rotations (n, 3), their frame indices, counts) of the clip's generated frames ``::stride``; frames
+    without a face or with a pose facing away are skipped and counted; ValueError when too few remain."""
+    track = face_track(clip)
+    indices = list(range(0, len(track), stride))
+    found, faces, counts = usable_faces(track, indices, min_face_fraction)
+    h, w = clip.generated.shape[1:3]
+    solved = [(i, head_rotation(f.landmarks, w, h)) for i, f in zip(found, faces)]
+    kept = [(i, r) for i, r in solved if r is not None]
+    fraction = len(kept) / len(indices)
+    if fraction < min_face_fraction:
+        raise ValueError(f"a usable head pose in {len(kept)} of {len(indices)} frames "
+                         f"({fraction:.2f} < min_face_fraction {min_face_fraction}; {len(solved) - len(kept)} solutions rejected)")
+    counts = {"pose_frames_without_face": counts["frames_without_face"], "pose_frames_rejected": len(solved) - len(kept),
+              "pose_face_fraction": fraction}
+    return np.array([r for _, r in kept]).reshape(-1, 3), [i for i, _ in kept], counts
+
+
+def clip_pose_std(clip, stride: int = 1, min_face_fraction: float = 0.5) -> dict[str, float]:
+    rotations, _, counts = clip_head_rotations(clip, stride, min_face_fraction)
+    return {**pose_std(rotations), **counts}
 
 
 @register("pose_std")
 def build(cfg: dict, ctx: dict) -> Prepared:
     stride = int(cfg.get("frame_stride", 1))
+    min_face_fraction = float(cfg.get("min_face_fraction", 0.5))
     return Prepared(
-        lambda clip: pose_std(clip.generated[::stride]),
+        lambda clip: clip_pose_std(clip, stride, min_face_fraction),
         {
             "frame_stride": stride,
-            "estimator": "dlib 68 landmarks + cv2.solvePnP (generic 3D face), substitute for DECA FLAME pose",
+            "min_face_fraction": min_face_fraction,
+            "estimator": "dlib 68 landmarks + cv2.solvePnP (iterative, from a frontal pose; 7 points of insightface's "
+                         "68-point mean face), substitute for DECA FLAME pose",
             "angles": "pitch, yaw, roll (RQ decomposition)",
-            "aggregate": "std over time per axis, mean of axes; radians x100 and degrees",
+            "aggregate": "std over time per axis (frames with a face and a camera-facing pose), mean of axes; radians x100 and degrees",
         },
     )

@@ -28,6 +28,8 @@ class ClipInputs:
     audio: np.ndarray | None  # float32 mono at the evaluation sample rate
     source: np.ndarray  # the identity reference portrait (H,W,3)
     meta: dict = field(default_factory=dict)
+    # per-clip intermediates shared between metrics (e.g. metrics.face_track's face tracks)
+    memo: dict = field(default_factory=dict, repr=False, compare=False)
 
 
 @dataclass(frozen=True)

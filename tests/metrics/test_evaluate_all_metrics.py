@@ -45,7 +45,7 @@ def test_all_metrics_with_a_faceless_clip(tmp_path):
     by_id = {c["clip_id"]: c for c in result["per_clip"]}
     assert by_id["a"]["error"] is None, by_id["a"]["error"]
     assert set(by_id["a"]["values"]) == set(cfg["enabled"])
-    assert "pose_std: no face found in frame 0" in by_id["noface"]["error"]
+    assert "pose_std: a face in 0 of 20 frames" in by_id["noface"]["error"]
     assert "psnr" in by_id["noface"]["values"] and "lse" in by_id["noface"]["values"]
     for key in ("psnr", "ssim", "lpips", "fvd", "lse_d", "lse_c", "lse_offset", "pose_std_deg", "csim"):
         assert result["summary"][key]["value"] is not None, key
