@@ -1,8 +1,9 @@
-"""Training losses. The lip-reading perceptual loss (paper Sec. 3.3) is not implemented yet: it would add
-``lipread_loss(decoded, target, landmarks)`` here and a term in ``stage.Stage1.losses``."""
+"""Training losses: the diffusion loss and the lip-reading perceptual loss (paper Sec. 3.3)."""
 from __future__ import annotations
 
 import torch
+
+from model.lipreading import TEMPORAL_RADIUS, LipReader
 
 
 def diffusion_loss(prediction: torch.Tensor, target: torch.Tensor, supervised: torch.Tensor) -> torch.Tensor:
@@ -16,3 +17,27 @@ def diffusion_loss(prediction: torch.Tensor, target: torch.Tensor, supervised: t
     if not weight.any():
         raise ValueError("no supervised frame in the batch")
     return (error * weight).sum() / weight.sum()
+
+
+def complete_windows(count: int, device=None) -> torch.Tensor:
+    """(F,) bool: frames whose lip-reading window (the front-end's temporal kernel) lies inside the segment."""
+    index = torch.arange(count, device=device)
+    return (index >= TEMPORAL_RADIUS) & (index < count - TEMPORAL_RADIUS)
+
+
+def lipread_loss(lip_reader: LipReader, generated: torch.Tensor, target: torch.Tensor, landmarks: torch.Tensor,
+                 supervised: torch.Tensor) -> torch.Tensor:
+    """MSE between the lip features of generated and ground-truth frames, both cropped with the
+    ground-truth landmarks, over the supervised frames whose temporal window is complete (edge frames
+    are excluded: their features see the encoder's zero padding).
+
+    generated, target (B, F, 3, H, W) in [0, 1]; landmarks (B, F, 68, 2) in pixels; supervised (F,) bool.
+    """
+    weight = supervised.to(generated.device) & complete_windows(generated.shape[1], generated.device)
+    if not weight.any():
+        raise ValueError(f"no supervised frame with a complete {2 * TEMPORAL_RADIUS + 1}-frame window "
+                         f"in a segment of {generated.shape[1]} frames")
+    with torch.no_grad():
+        real = lip_reader(target, landmarks)
+    fake = lip_reader(generated, landmarks)
+    return (fake.float() - real.float()).pow(2).mean(-1)[:, weight].mean()

@@ -3,7 +3,8 @@
 Stage 1, audio-driven motion learning: identity and audio streams on, camera off, reference UNet off;
 trains the temporal blocks, the audio K/V and the audio MLP (``model.starcaster.set_trainable``).
 Each segment is N noisy frames after n clean context frames at t = 0 (teacher forcing, as the sampler
-lays out its windows); the loss ignores the context frames.
+lays out its windows); the loss ignores the context frames. From ``lipread_start_step`` on (None = never,
+the no-lip-reading ablation) the lip-reading loss is added with ``lipread_weight`` (Sec. 3.3, Supp. B).
 Every stage class has the interface ``model.training.cli`` drives: ``from_settings(pipe, settings)``,
 ``make_dataset(settings, model_config)``, ``prepare_model()`` and ``losses(model, batch, step)``; ``cli.STAGES`` lists them.
 """
@@ -14,10 +15,11 @@ from dataclasses import dataclass
 import torch
 from diffusers import DDPMScheduler
 
+from model.lipreading import LipReader
 from model.pipeline import STARCasterPipeline
 from model.starcaster import set_trainable
 from model.training.data import SegmentDataset, find_clips
-from model.training.losses import diffusion_loss
+from model.training.losses import diffusion_loss, lipread_loss
 
 
 def make_noise_scheduler(pipe: STARCasterPipeline) -> DDPMScheduler:
@@ -31,15 +33,26 @@ class Stage1:
     context_frames: int
     identity_dropout: float  # probability of the unconditional identity (the empty prompt), for guidance
     audio_dropout: float  # probability of zeroed audio features, the sampler's unconditional audio
+    lip_reader: LipReader | None = None  # frozen; needed when lipread_start_step is set
+    lipread_start_step: int | None = None  # optimizer steps before the lip-reading loss; None = off
+    lipread_weight: float = 1.0
+    gradient_checkpointing: bool = False  # also through the VAE decoder of the lip-reading loss
 
     number = 1
 
     def __post_init__(self):
         self.noise_scheduler = make_noise_scheduler(self.pipe)
+        if self.lipread_start_step is not None and self.lip_reader is None:
+            raise ValueError("lipread_start_step is set but no lip reader was given")
 
     @classmethod
     def from_settings(cls, pipe: STARCasterPipeline, settings: dict) -> "Stage1":
-        return cls(pipe, settings["context_frames"], settings["identity_dropout"], settings["audio_dropout"])
+        start = settings.get("lipread_start_step")
+        if start is not None and not (settings.get("lipreader") or {}).get("out"):
+            raise ValueError("lipread_start_step is set but train.lipreader.out (the lip reader's folder) is not")
+        return cls(pipe, settings["context_frames"], settings["identity_dropout"], settings["audio_dropout"],
+                   None if start is None else LipReader.from_folder(settings["lipreader"]["out"]), start,
+                   settings.get("lipread_weight", 1.0), settings.get("gradient_checkpointing", False))
 
     def make_dataset(self, settings: dict, model_config) -> SegmentDataset:
         clips = find_clips(settings["prepared_dir"], settings["benchmarks"])
@@ -53,6 +66,9 @@ class Stage1:
         model.bank.clear()  # no reference features: every self-attention sees its own frame only
         self.pipe.vae.requires_grad_(False)
         self.pipe.identity_encoder.requires_grad_(False)
+        if self.gradient_checkpointing and self.lipread_start_step is not None \
+                and getattr(self.pipe.vae, "_supports_gradient_checkpointing", False):
+            self.pipe.vae.enable_gradient_checkpointing()
         return set_trainable(model, self.number)
 
     def losses(self, model, batch: dict[str, torch.Tensor], step: int) -> dict[str, torch.Tensor]:
@@ -76,4 +92,22 @@ class Stage1:
         timesteps[:, :n] = 0
         prediction = model(noisy, timesteps, identity, audio)
         supervised = torch.arange(count, device=device) >= n
-        return {"diffusion": diffusion_loss(prediction, noise, supervised)}
+        terms = {"diffusion": diffusion_loss(prediction, noise, supervised)}
+        if self.lipread_start_step is not None and step >= self.lipread_start_step:
+            generated = torch.cat([frames[:, :n], self.decode_x0(noisy[:, :, n:], prediction[:, :, n:], t)], dim=1)
+            self.lip_reader.to(device)
+            terms["lipread"] = self.lipread_weight * lipread_loss(
+                self.lip_reader, generated, frames, batch["landmarks"], supervised)
+        return terms
+
+    def decode_x0(self, noisy: torch.Tensor, prediction: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
+        """The clean frames the epsilon prediction implies, x0 = (x_t - sqrt(1 - a_t) eps) / sqrt(a_t), decoded
+        with gradients: (B, C, F, h, w) -> (B, F, 3, H, W) in [0, 1] (clamped like the sampler's output)."""
+        alpha = self.noise_scheduler.alphas_cumprod.to(noisy.device)[t].view(-1, 1, 1, 1, 1)
+        x0 = (noisy - (1 - alpha).sqrt() * prediction) / alpha.sqrt()
+        vae = self.pipe.vae
+        # one frame at a time, as the sampler decodes: with a checkpointed decoder the backward recomputes
+        # one frame's activations at a time
+        images = torch.stack([vae.decode(x0[:, :, i].to(vae.dtype) / vae.config.scaling_factor).sample
+                              for i in range(x0.shape[2])], dim=1)
+        return ((images.float() + 1) / 2).clamp(0, 1)

@@ -22,8 +22,10 @@ def test_segment_is_the_clip_slice_with_real_audio_neighbours(clips, mini_config
     item = dataset[(3, 0)]
     frames = np.load(clips[clip_index] / "frames.npy")
     audio = np.load(clips[clip_index] / "audio_features.npy")
+    landmarks = np.load(clips[clip_index] / "landmarks.npy")
     assert item["frames"].shape == (N + CONTEXT, 3, 64, 64)
     assert torch.equal(item["frames"], torch.from_numpy(frames[start:start + N + CONTEXT]).permute(0, 3, 1, 2) / 255)
+    assert np.array_equal(item["landmarks"].numpy(), landmarks[start:start + N + CONTEXT])
     r = mini_config.audio_radius
     middle = N + CONTEXT - 1 - r  # a frame whose window lies inside the clip
     assert np.array_equal(item["audio"][middle].numpy(), audio[start + middle - r:start + middle + r + 1, 0])
@@ -43,9 +45,12 @@ def test_bad_clips_are_skipped_with_their_reason(clips, mini_config, tmp_path):
     mismatch = write_clip(tmp_path / "mismatch", frames=10, audio_rows=7)
     broken = write_clip(tmp_path / "broken", frames=10)
     (broken / "frames.npy").write_bytes(b"not an array")
-    dataset = SegmentDataset([short, mismatch, broken, clips[0]], N + CONTEXT, 2)
-    assert set(dataset.skipped) == {str(short), str(mismatch), str(broken)}
+    no_mouth = write_clip(tmp_path / "no_mouth", frames=10)
+    np.save(no_mouth / "landmarks.npy", np.full((10, 68, 2), np.nan, np.float32))
+    dataset = SegmentDataset([short, mismatch, broken, no_mouth, clips[0]], N + CONTEXT, 2)
+    assert set(dataset.skipped) == {str(short), str(mismatch), str(broken), str(no_mouth)}
     assert "contiguous" in dataset.skipped[str(short)] and "audio_features" in dataset.skipped[str(mismatch)]
+    assert "landmarks" in dataset.skipped[str(no_mouth)]
     with pytest.raises(ValueError, match="no usable training segment"):
         SegmentDataset([short], N + CONTEXT, 2)
 
