@@ -101,7 +101,7 @@ class STARCasterPipeline(DiffusionPipeline):
                 count = min(N, num_frames - start)
                 context = generated[:, :, max(0, start - n):]
                 sources = [s for s in (reference, context.transpose(1, 2)) if s is not None and s.shape[1]]
-                segment = self._denoise_segment(
+                segment = self.denoise_segment(
                     context, count, id_cond, id_tokens, sources,
                     None if audio_features is None else audio_windows(
                         audio_features.to(device), start - context.shape[2], context.shape[2] + count,
@@ -113,7 +113,7 @@ class STARCasterPipeline(DiffusionPipeline):
         frames = None if output_type == "latent" else self.decode_latents(generated)
         return STARCasterOutput(latents=generated, frames=frames)
 
-    def _denoise_segment(self, context, count, id_cond, id_tokens, sources, audio, cameras, steps,
+    def denoise_segment(self, context, count, id_cond, id_tokens, sources, audio, cameras, steps,
                          guidance_scale, generator, reuse_reference, progress) -> torch.Tensor:
         model, cfg = self.model, guidance_scale > 1.0
         batch, channels, n = context.shape[0], context.shape[1], context.shape[2]

@@ -2,9 +2,13 @@
 
     python scripts/bench_training.py --preset paper --device cuda --batch 2 --checkpointing --out bench.json
     python scripts/bench_training.py --preset mini --steps 3                      # CPU
+    python scripts/bench_training.py --stage 2 --sampling-steps 25               # self-forcing rollouts
 
-One optimizer step = the stage's losses on a synthetic batch of N + n frames, backward (bf16 autocast on
-CUDA, as accelerate's mixed precision does), AdamW over the stage's trainable parameters.
+One optimizer step = the stage's losses on a synthetic batch (N + n frames for stage 1, F*N + n for stages
+2-3, with a reference frame, audio windows for stages 1-2 and camera labels for stage 3), backward (bf16
+autocast on CUDA, as accelerate's mixed precision does), AdamW over the stage's trainable parameters.
+Stage settings (dropouts, F, rollout sampler steps) come from the ``train:`` section of ``--params``;
+N and n from the preset.
 """
 from __future__ import annotations
 
@@ -14,21 +18,38 @@ import tempfile
 import time
 from pathlib import Path
 
+import numpy as np
 import torch
 
+from benchmarks.params import load
+from benchmarks.records import Camera
+from benchmarks.synth.views import sweep
 from model.config import get_config
 from model.factory import build_pipeline
-from model.training.cli import stage_class
+from model.training.cli import stage_class, stage_settings
 
 
-def synthetic_batch(config, batch: int, frames: int, device) -> dict[str, torch.Tensor]:
+def camera_labels(batch: int, frames: int, size: int) -> torch.Tensor:
+    """(B, F, 25) labels of a smooth synthetic camera sweep."""
+    K = [[2 * size, 0, size / 2], [0, 2 * size, size / 2], [0, 0, 1]]
+    poses = sweep(np.random.default_rng(0), frames, 25.0, 140, 70, 2.7)
+    labels = np.stack([Camera.from_arrays("bench", K, pose, (size, size)).label25() for pose in poses])
+    return torch.from_numpy(labels)[None].repeat(batch, 1, 1)
+
+
+def synthetic_batch(config, stage: int, batch: int, frames: int, device) -> dict[str, torch.Tensor]:
     size = config.unet["sample_size"] * config.vae_factor
     window = 2 * config.audio_radius + 1
-    return {
-        "frames": torch.rand(batch, frames, 3, size, size, device=device),
-        "identity": torch.nn.functional.normalize(torch.randn(batch, config.identity_dim, device=device), dim=-1),
-        "audio": torch.randn(batch, frames, window, config.audio_layers * config.audio_dim, device=device),
+    items = {
+        "frames": torch.rand(batch, frames, 3, size, size),
+        "reference": torch.rand(batch, 3, size, size),
+        "identity": torch.nn.functional.normalize(torch.randn(batch, config.identity_dim), dim=-1),
     }
+    if stage == 3:
+        items["cameras"] = camera_labels(batch, frames, size)
+    else:
+        items["audio"] = torch.randn(batch, frames, window, config.audio_layers * config.audio_dim)
+    return {k: v.to(device) for k, v in items.items()}
 
 
 def main() -> None:
@@ -39,6 +60,9 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=1)
     parser.add_argument("--steps", type=int, default=3, help="timed steps, after one warm-up step")
     parser.add_argument("--checkpointing", action="store_true")
+    parser.add_argument("--params", default="params.yaml", help="the train: section gives the stage settings")
+    parser.add_argument("--variant", default=None, help="a train.variants entry merged over them")
+    parser.add_argument("--sampling-steps", type=int, default=None, help="override the rollout's sampler steps")
     parser.add_argument("--out", default=None)
     args = parser.parse_args()
 
@@ -47,14 +71,18 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as work:
         pipe = build_pipeline(config, Path(work), seed=0)
     pipe.to(device)
-    stage = stage_class(args.stage).from_settings(
-        pipe, {"context_frames": config.context_frames, "identity_dropout": 0.05, "audio_dropout": 0.05})
+    settings = {**stage_settings(load(args.params)["train"], args.stage, args.variant),
+                "segment_frames": config.segment_frames, "context_frames": config.context_frames}
+    if args.sampling_steps is not None:
+        settings["sampling_steps"] = args.sampling_steps
+    stage = stage_class(args.stage).from_settings(pipe, settings)
     params = stage.prepare_model()
     model = pipe.model.train()
     if args.checkpointing:
         model.unet.enable_gradient_checkpointing()
     optimizer = torch.optim.AdamW(params, lr=1e-4)
-    batch = synthetic_batch(config, args.batch, config.segment_frames + config.context_frames, device)
+    frames = getattr(stage, "sequence_frames", config.segment_frames + config.context_frames)
+    batch = synthetic_batch(config, args.stage, args.batch, frames, device)
     autocast = torch.autocast("cuda", dtype=torch.bfloat16) if device.type == "cuda" else torch.autocast("cpu", enabled=False)
 
     def step() -> float:
@@ -77,8 +105,11 @@ def main() -> None:
             torch.cuda.synchronize()
         times.append(time.perf_counter() - start)
     result = {
-        "preset": args.preset, "stage": args.stage, "device": torch.cuda.get_device_name() if device.type == "cuda" else "cpu",
-        "batch": args.batch, "frames": config.segment_frames + config.context_frames, "checkpointing": args.checkpointing,
+        "preset": args.preset, "stage": args.stage, "variant": args.variant,
+        "device": torch.cuda.get_device_name() if device.type == "cuda" else "cpu", "batch": args.batch,
+        "frames": frames, "checkpointing": args.checkpointing,
+        "segments": getattr(stage, "segments", 1), "sampling_steps": getattr(stage, "sampling_steps", None),
+        "teacher_forcing": getattr(stage, "teacher_forcing", None),
         "trainable_parameters": sum(p.numel() for p in params), "step_s": times, "steps_per_s": len(times) / sum(times),
         "peak_memory_gib": torch.cuda.max_memory_allocated() / 2**30 if device.type == "cuda" else None, "last_loss": loss,
         "note": "random weights: speed and memory only",

@@ -12,7 +12,7 @@ import torch
 from torch.utils.data import DataLoader
 
 from model.training import checkpoint
-from model.training.data import SegmentDataset, SegmentSampler
+from model.training.data import SegmentSampler
 
 log = logging.getLogger(__name__)
 
@@ -58,9 +58,10 @@ def log_step(live, step: int, values: dict[str, float]) -> None:
     live.next_step()
 
 
-def train(stage, dataset: SegmentDataset, config: TrainConfig) -> dict:
-    """Train ``stage`` (e.g. ``stage.Stage1``) up to ``config.max_steps``, resuming from the newest
-    checkpoint under ``{out}/checkpoints`` if there is one. Returns the final step and last losses."""
+def train(stage, dataset, config: TrainConfig) -> dict:
+    """Train ``stage`` (any class of ``cli.STAGES``) on ``dataset`` (items keyed by (index, stream position):
+    ``data.SegmentDataset``, ``multiview_data.MultiviewDataset``) up to ``config.max_steps``, resuming from
+    the newest checkpoint under ``{out}/checkpoints`` if there is one. Returns the final step and last losses."""
     from diffusers.optimization import get_scheduler
     from dvclive import Live
 
