@@ -11,6 +11,7 @@ command -v "$PYTHON" >/dev/null || PYTHON=python3
 missing=()
 command -v ffmpeg >/dev/null || missing+=(ffmpeg)
 command -v espeak-ng >/dev/null || missing+=(espeak-ng)
+command -v chromium >/dev/null || missing+=(chromium)  # renders reports/index.html in the browser test
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
     echo "setup: installing ${missing[*]} with apt-get"
@@ -19,7 +20,7 @@ if [ ${#missing[@]} -gt 0 ]; then
   else
     echo "setup: ${missing[*]} missing and not root; install with:"
     echo "    sudo apt-get install -y ${missing[*]}"
-    echo "setup: continuing (MiniTalk then uses its formant-synthesis fallback; PyAV/imageio-ffmpeg cover video IO)"
+    echo "setup: continuing (MiniTalk then uses its formant-synthesis fallback; PyAV/imageio-ffmpeg cover video IO; the browser test of the report is skipped)"
   fi
 fi
 
