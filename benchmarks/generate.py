@@ -45,7 +45,7 @@ def generate(params: dict, benchmark: str, method_name: str, runs: Path, import_
     manifest = Path(params["manifests"]["dir"]) / f"{benchmark}.jsonl"
     records = read_manifest(manifest)
     root = Path(root_in_params(params["datasets"], benchmark)[0])
-    method = Imported(method_name, import_from) if import_from else registry.get(method_name, params)
+    method = Imported(method_name, import_from) if import_from else registry.get(method_name, params, benchmark)
     out_dir = runs / benchmark / method_name
     reason = method.availability()
     context = {"benchmark": benchmark, "method": method_name, "profile": params.get("profile")}
@@ -115,10 +115,13 @@ def _complete(out_dir: Path, clip_id: str) -> bool:
 
 
 def _program(method) -> dict | None:
-    """Commit, options and checkpoint hashes of an external program (directories are listed, not hashed)."""
+    """Commit, options and checkpoint hashes of an external program (directories are listed, not hashed); a
+    built-in model (STARCaster) describes its own weights."""
     from benchmarks.hashing import sha256_file
     from baselines.protocol import Wrapper, program_commit
 
+    if hasattr(method, "program"):
+        return method.program()
     if not isinstance(method, Wrapper):
         return None
     cfg = method.config

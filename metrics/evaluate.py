@@ -22,7 +22,8 @@ RESULT_SCHEMA = 1
 
 
 def _per_clip_entry(metric, prepared: Prepared, clip, cache: FeatureCache, input_hashes: dict) -> dict:
-    parts = {"metric": metric.name, "variant": prepared.variant, "weights": prepared.weights, "inputs": input_hashes}
+    parts = {"metric": metric.name, "variant": prepared.variant, "weights": prepared.weights, "inputs": input_hashes,
+             "max_frames": clip.meta["max_frames"]}
     if metric.kind == "per_clip":
         out = cache.get_or_compute(parts, lambda: {k: np.float64(v) for k, v in prepared.score(clip).items()})
         return {k: float(v) for k, v in out.items()}
@@ -80,7 +81,7 @@ def evaluate(records, root, runs_dir, cfg: dict, ctx: dict, cache: FeatureCache,
         errors = []
         generated = Path(runs_dir) / f"{record.clip_id}.mp4"
         try:
-            clip = load_clip(record, root, generated, cfg["fps"], cfg["sample_rate"])
+            clip = load_clip(record, root, generated, cfg["fps"], cfg["sample_rate"], cfg.get("max_frames"))
             gt = record.resolve(root, "video")
             hashes = {"generated": cache.file_hash(generated), "reference": cache.file_hash(gt)}
             for extra in ("audio", "reference_video"):
@@ -109,6 +110,7 @@ def evaluate(records, root, runs_dir, cfg: dict, ctx: dict, cache: FeatureCache,
         "schema": RESULT_SCHEMA,
         "profile": ctx["profile"],
         "metric_variants": {name: p.variant for name, p in prepared.items()},
+        "max_frames": cfg.get("max_frames"),  # the scored window: first frames of every clip (null: whole clips)
         "weights": weights,
         "n_clips": len(records),
         "summary": summarise(per_clip, features, prepared, kinds, cfg["bootstrap"]),

@@ -20,17 +20,25 @@ def check_frames(frames: np.ndarray, what: str) -> np.ndarray:
     return frames
 
 
-def load_clip(record: ClipRecord, root: str | Path, generated: str | Path, fps: float, sample_rate: int) -> ClipInputs:
+def load_clip(record: ClipRecord, root: str | Path, generated: str | Path, fps: float, sample_rate: int,
+              max_frames: int | None = None) -> ClipInputs:
     """Generated and ground-truth frames at ``fps``, audio at ``sample_rate`` and the identity source frame
     (``reference_frame`` of the reference view's video, NeRSemble, else of the ground truth); raises
-    ValueError with the reason."""
+    ValueError with the reason. ``max_frames`` (the protocol's scored window): only the first frames and
+    their audio are scored, for every method alike; the generated video must cover that window."""
     from benchmarks import media
 
     gt_path = record.resolve(root, "video")
     gen = check_frames(media.read_video(generated, fps=fps), f"generated video {generated}")
     ref = check_frames(media.read_video(gt_path, fps=fps), f"ground-truth video {gt_path}")
-    if len(gen) != len(ref):
-        raise ValueError(f"generated video has {len(gen)} frames, ground truth {len(ref)} (at {fps} fps)")
+    if max_frames is None:
+        if len(gen) != len(ref):
+            raise ValueError(f"generated video has {len(gen)} frames, ground truth {len(ref)} (at {fps} fps)")
+    else:
+        ref = ref[:max_frames]
+        if len(gen) < len(ref):
+            raise ValueError(f"generated video has {len(gen)} frames, the scored window {len(ref)} (at {fps} fps)")
+        gen = gen[:len(ref)]
     if gen.shape[1:] != ref.shape[1:]:
         ref = resize(ref, gen.shape[2], gen.shape[1])
     source_video = ref if record.reference_video is None else check_frames(
@@ -43,8 +51,11 @@ def load_clip(record: ClipRecord, root: str | Path, generated: str | Path, fps: 
         audio = media.read_audio(audio_path, sample_rate=sample_rate)
     except media.MediaError:
         audio = None  # only audio metrics need it; they report its absence per clip
+    if audio is not None and max_frames is not None:
+        audio = audio[: round(len(ref) * sample_rate / fps)]
     source = source_video[record.reference_frame]
-    return ClipInputs(record.clip_id, gen, ref, audio, source, {"fps": fps, "sample_rate": sample_rate})
+    return ClipInputs(record.clip_id, gen, ref, audio, source,
+                      {"fps": fps, "sample_rate": sample_rate, "max_frames": max_frames})
 
 
 def resize(frames: np.ndarray, width: int, height: int) -> np.ndarray:

@@ -46,7 +46,7 @@ def test_report_puts_ours_beside_the_paper_and_separates_profiles(tmp_path):
     _write(results, "th1kh", "starcaster", _result({"fid": 30.0, "fvd": 200.0, "lse_c": 5.0, "lse_d": 9.0, "pose_std": 4.0}))
     _write(results, "hallo3", "starcaster", _result({"fid": 20.0}, profile="mini"))
     (runs / "th1kh" / "hallo3").mkdir(parents=True)
-    (runs / "th1kh" / "hallo3" / "summary.json").write_text(json.dumps({"status": "not available", "reason": "program not found: hallo3.repo unset"}))
+    (runs / "th1kh" / "hallo3" / "summary.json").write_text(json.dumps({"available": False, "reason": "program not found: hallo3.repo unset"}))
     report.write_report(results, runs, out)
     cells = json.loads((out / "results.json").read_text())
     fid = next(c for c in cells if c["table"] == "table1" and c["method"] == "starcaster" and c["benchmark"] == "th1kh"
@@ -60,9 +60,10 @@ def test_report_puts_ours_beside_the_paper_and_separates_profiles(tmp_path):
     assert "Deviations register" in md and "<table>" in (out / "index.html").read_text()
 
 
-def test_report_names_random_features_and_why_methods_did_not_run(tmp_path):
+def test_report_names_random_features_and_why_methods_did_not_run(tmp_path, monkeypatch):
     from benchmarks import params
 
+    monkeypatch.chdir(tmp_path)  # no trained model folders here, whatever the checkout holds
     results, out = tmp_path / "results", tmp_path / "reports"
     _write(results, "th1kh", "ground_truth", _result({"fid": 1.5e-16}))
     mini = params.render("mini", ROOT / "params")
@@ -71,4 +72,4 @@ def test_report_names_random_features_and_why_methods_did_not_run(tmp_path):
     assert "**Random features**" in md and ": fid" in md
     assert "1.5e-16" in md  # tiny values keep their digits instead of printing as 0.000
     assert "not available: program not installed: set baselines.echomimic.repo" in md
-    assert "starcaster_teacher_forcing" in md and "not built yet" in md
+    assert "starcaster_teacher_forcing" in md and "train --stage 2 --variant teacher_forcing" in md

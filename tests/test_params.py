@@ -37,3 +37,10 @@ def test_embedded_profiles_read_minitalk_where_it_is_built(profile):
 
     rendered = params.render(profile, ROOT / "params")
     assert rendered["datasets"] == own_layout(rendered["minitalk"]["out"])
+
+
+@pytest.mark.parametrize("profile", params.PROFILES)
+def test_starcaster_generates_at_least_the_scored_window(profile):
+    rendered = params.render(profile, ROOT / "params")
+    window, generated = rendered["metrics"]["max_frames"], rendered["baselines"]["starcaster"]["max_frames"]
+    assert generated is None or (window is not None and generated >= window)

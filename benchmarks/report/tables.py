@@ -57,17 +57,18 @@ def unavailable_methods(runs_dir: Path) -> dict[tuple[str, str], str]:
     out = {}
     for path in sorted(Path(runs_dir).glob("*/*/summary.json")):
         summary = json.loads(path.read_text())
-        if summary.get("status") == "not available":
-            out[(path.parent.parent.name, path.parent.name)] = summary.get("reason", "not available")
+        if summary.get("available") is False:
+            out[(path.parent.parent.name, path.parent.name)] = f"not available: {summary.get('reason')}"
     return out
 
 
-def availability(method: str, params: dict) -> str:
-    """Why a method that has no results could not run here, asked of its wrapper."""
+def availability(method: str, params: dict, benchmark: str | None = None) -> str:
+    """Why a method that has no results could not run here, asked of its wrapper (STARCaster's mode and model
+    folder depend on the benchmark)."""
     from baselines import registry
 
     try:
-        reason = registry.get(method, params).availability()
+        reason = registry.get(method, params, benchmark).availability()
     except KeyError:
         return "not built yet (its checkpoint comes from a training stage that does not exist yet)"
     return f"not available: {reason}" if reason else "available but not run in this profile's pipeline"
@@ -79,8 +80,9 @@ def random_feature_metrics(variants: dict) -> list[str]:
 
 
 def group_key(result: dict) -> str:
-    """Results share a table only when profile and metric variants agree."""
-    return json.dumps({"profile": result.get("profile"), "variants": result.get("metric_variants", {})}, sort_keys=True)
+    """Results share a table only when profile, scored window and metric variants agree."""
+    return json.dumps({"profile": result.get("profile"), "max_frames": result.get("max_frames"),
+                       "variants": result.get("metric_variants", {})}, sort_keys=True)
 
 
 def cell(result: dict | None, metric: str, paper: float | None) -> Cell:
@@ -117,7 +119,8 @@ def build_tables(paper: dict, results: dict, missing: dict, params: dict | None 
                 if reasons:
                     row["note"] = "; ".join(sorted(reasons))
                 elif not any((b, method) in members for b in spec["benchmarks"]):
-                    row["note"] = availability(method, params) if params is not None else "not run in this profile"
+                    row["note"] = ("; ".join(sorted({availability(method, params, b) for b in spec["benchmarks"]}))
+                                   if params is not None else "not run in this profile")
                 rows.append(row)
             tables.append({"key": key, "id": f"{key}-{index}", "title": TITLES[key], "group": json.loads(gkey),
                            "spec": spec, "rows": rows})

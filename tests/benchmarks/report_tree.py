@@ -59,7 +59,7 @@ def build(root: Path) -> dict[str, Path]:
     write_run(runs, "th1kh", "ground_truth", CLIPS)
     write_run(runs, "th1kh", "static_reference", CLIPS)
     write_run(runs, "th1kh", "starcaster", ["clip_b", "clip_c"])  # clip_a missing: b and c are picked
-    write_json(runs / "th1kh" / "hallo3" / "summary.json", {"status": "not available", "reason": "program not found: hallo3.repo unset"})
+    write_json(runs / "th1kh" / "hallo3" / "summary.json", {"available": False, "reason": "program not found: hallo3.repo unset"})
     write_live(models / "stage1", "random (no pretrained weights: not a trained STARCaster)")
     write_live(models / "ablations" / "no_lipreading", "weights/arc2face")
     return {"results": results, "runs": runs, "models": models, "out": root / "reports"}

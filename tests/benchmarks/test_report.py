@@ -34,7 +34,7 @@ def test_drilldown_pages_list_every_clip_with_values_and_errors(built):
             assert all(text.count(clip) >= 3 for clip in CLIPS)  # one row per method result
             assert text.count(ERROR) == 3
             assert "pose_std_rad100" in text and "fid.n_features" in text and "21" in text  # clip_b's psnr
-    assert "- hallo3: program not found: hallo3.repo unset" in (out / "clips" / "th1kh.md").read_text()
+    assert "- hallo3: not available: program not found: hallo3.repo unset" in (out / "clips" / "th1kh.md").read_text()
     # paper methods without results are listed with the tables' reason; table 2's only on NeRSemble
     assert "- anitalker: not run in this profile" in (out / "clips" / "th1kh.md").read_text()
     assert "goha" in (out / "clips" / "nersemble.md").read_text() and "goha" not in (out / "clips" / "th1kh.md").read_text()

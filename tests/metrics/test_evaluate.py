@@ -130,3 +130,24 @@ def test_silent_ground_truth_gives_no_audio_and_reference_view_gives_source(tmp_
     clip = load_clip(record, tmp_path, tmp_path / "gt.mp4", FPS, SR)
     assert clip.audio is None
     assert abs(clip.source.mean() - (255 - 40)) < 3  # frame 2 of the reference view, up to codec loss
+
+
+def test_scored_window_takes_the_first_frames_and_their_audio_for_every_method(tmp_path):
+    from metrics.video_io import load_clip
+
+    audio = (0.1 * np.sin(np.arange(int(N / FPS * SR)) / 5)).astype(np.float32)
+    gt, longer = video(0), video(1, n=N + 4)
+    media.write_video(tmp_path / "gt.mp4", gt, FPS, audio=audio, sample_rate=SR)
+    media.write_video(tmp_path / "long.mp4", longer, FPS)
+    media.write_video(tmp_path / "short.mp4", longer[:5], FPS)
+    record = ClipRecord("x", "th1kh", "eval", "gt.mp4", None, FPS, N, "id")
+    whole = load_clip(record, tmp_path, tmp_path / "gt.mp4", FPS, SR)
+    window = load_clip(record, tmp_path, tmp_path / "long.mp4", FPS, SR, max_frames=8)
+    assert len(window.generated) == len(window.reference) == 8 and window.meta["max_frames"] == 8
+    np.testing.assert_array_equal(window.reference, whole.reference[:8])
+    assert len(window.audio) == 8 * SR // FPS
+    np.testing.assert_array_equal(window.audio, whole.audio[: len(window.audio)])
+    with pytest.raises(ValueError, match="5 frames, the scored window 8"):
+        load_clip(record, tmp_path, tmp_path / "short.mp4", FPS, SR, max_frames=8)
+    with pytest.raises(ValueError, match="16 frames, ground truth 12"):
+        load_clip(record, tmp_path, tmp_path / "long.mp4", FPS, SR)
