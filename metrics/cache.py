@@ -1,10 +1,12 @@
 """On-disk feature cache keyed by sha256 of everything that affects the features.
 
-Key parts: the content hash of each input file, the metric name and variant, and the weights'
-hashes; entries are ``.npz`` files written atomically, so an interrupted run leaves no half entry.
+Key parts: the content hash of each input file, the metric name and variant, the weights'
+hashes and the metric code's hash; entries are ``.npz`` files written atomically, so an interrupted run
+leaves no half entry.
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -15,6 +17,15 @@ import numpy as np
 
 from benchmarks import atomic
 from metrics.weights import sha256_file
+
+
+@functools.lru_cache(maxsize=None)
+def code_version() -> str:
+    """sha256 of the metrics package's sources and the decoder: a changed metric never reuses old features."""
+    digest = hashlib.sha256()
+    for path in sorted(Path(__file__).parent.glob("*.py")) + [Path(atomic.__file__).with_name("media.py")]:
+        digest.update(path.name.encode() + path.read_bytes())
+    return digest.hexdigest()
 
 
 class FeatureCache:

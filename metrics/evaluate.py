@@ -13,9 +13,9 @@ from pathlib import Path
 import numpy as np
 
 from metrics.bootstrap import bootstrap_ci
-from metrics.cache import FeatureCache
+from metrics.cache import FeatureCache, code_version
 from metrics.feature_stats import FeatureStats
-from metrics.frechet import frechet_distance
+from metrics.frechet import frechet_distance, frechet_distance_low_rank
 from metrics.registry import Prepared, get
 
 RESULT_SCHEMA = 1
@@ -23,7 +23,7 @@ RESULT_SCHEMA = 1
 
 def _per_clip_entry(metric, prepared: Prepared, clip, cache: FeatureCache, input_hashes: dict) -> dict:
     parts = {"metric": metric.name, "variant": prepared.variant, "weights": prepared.weights, "inputs": input_hashes,
-             "max_frames": clip.meta["max_frames"]}
+             "max_frames": clip.meta["max_frames"], "code": code_version()}
     if metric.kind == "per_clip":
         out = cache.get_or_compute(parts, lambda: {k: np.float64(v) for k, v in prepared.score(clip).items()})
         return {k: float(v) for k, v in out.items()}
@@ -35,6 +35,11 @@ def _per_clip_entry(metric, prepared: Prepared, clip, cache: FeatureCache, input
 
 
 def distribution_distance(pairs: list[dict], ddof: int) -> float:
+    if pairs:
+        generated = np.concatenate([p["generated"] for p in pairs])
+        reference = np.concatenate([p["reference"] for p in pairs])
+        if ddof < min(len(generated), len(reference)) and len(generated) + len(reference) < generated.shape[1]:
+            return frechet_distance_low_rank(generated, reference, ddof)
     stats = {side: FeatureStats(ddof) for side in ("generated", "reference")}
     for pair in pairs:
         for side, s in stats.items():

@@ -94,14 +94,21 @@ def face_crops_bgr(frames_rgb: np.ndarray) -> np.ndarray:
 
 
 def _syncnet_weights(cfg: dict, ctx: dict) -> Resolved:
-    """``init``: ``file`` (syncnet_v2.model), ``checkpoint`` (a SyncNet trained on MiniTalk by a later
-    pipeline stage, at ``cfg["checkpoint"]``), or ``random`` (seeded; its LSE numbers carry no meaning)."""
+    """``init``: ``file`` (syncnet_v2.model), ``checkpoint`` (the SyncNet ``starcaster train-syncnet`` trains on
+    MiniTalk, at ``cfg["checkpoint"]``), or ``random`` (seeded; its LSE numbers carry no meaning)."""
     if cfg["init"] == "checkpoint":
         path = Path(cfg["checkpoint"])
         if not path.exists():
-            raise FileNotFoundError(f"SyncNet checkpoint {path} not found: run the SyncNet training stage first")
+            raise FileNotFoundError(f"SyncNet checkpoint {path} not found: run the SyncNet training stage (starcaster train-syncnet) first")
         return Resolved(path, sha256_file(path), ctx["seed"])
     return resolve("syncnet_v2", cfg["init"], ctx["weights_dir"], ctx["seed"])
+
+
+NETWORK_LABELS = {
+    "file": "syncnet_v2",
+    "checkpoint": "MiniTalk-trained SyncNet (not the published syncnet_v2)",
+    "random": "random features (seeded init)",
+}
 
 
 @register("lse")
@@ -119,14 +126,13 @@ def build(cfg: dict, ctx: dict) -> Prepared:
         result = sync_scores(lip, aud, vshift)
         return {"lse_d": result.min_dist, "lse_c": result.confidence, "lse_offset": float(result.offset)}
 
-    features_label = {"random": "random features (seeded init)", "checkpoint": "SyncNet trained on MiniTalk"}.get(cfg["init"], "syncnet_v2")
     return Prepared(
         score,
         {
             "recipe": "syncnet_python evaluate (calc_pdist, 5-frame windows, MFCC 100 Hz)",
             "vshift": vshift,
             "face_track": "none: aligned face crops resized to 224 (no S3FD tracking)",
-            "network": features_label,
+            "network": NETWORK_LABELS[cfg["init"]],
         },
         {"syncnet": weights.label},
     )

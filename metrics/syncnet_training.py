@@ -1,47 +1,59 @@
 """`starcaster train-syncnet`: train syncnet_python's SyncNet on MiniTalk's training clips.
 
-SyncNet's weights (``syncnet_v2.model``) cannot be downloaded here, so the ``mini`` LSE scores come
-from a SyncNet trained on MiniTalk's training sets (vfhq, celebvhq, hdtf manifests), as Chung &
-Zisserman (2016) trained theirs: a 5-frame lip window paired with its own 0.2 s of MFCC is a positive,
-the same lip window with the audio shifted by 1..``max_shift`` frames a negative, and the contrastive
-loss on the Euclidean embedding distance, ``d^2`` for positives and ``max(margin - d, 0)^2`` for
-negatives. Each lip window meets ``negatives`` shifted audio windows (the audio branch is far cheaper
-than the lip branch); positive and negative terms are averaged separately so the negatives do not
-drown the one positive.
+SyncNet's weights (``syncnet_v2.model``) cannot be downloaded here, so the ``mini``/``ci`` LSE scores
+come from a SyncNet trained on MiniTalk's training sets (vfhq, celebvhq, hdtf manifests). The network
+is the real architecture (``SyncNetModel.S``, 1024-d) and sees exactly what the LSE metric feeds it:
+``metrics.lse.face_crops_bgr`` of the decoded frames (224x224 BGR, 0..255) and ``metrics.lse.mfcc``
+windows (13x20, 4 columns per frame).
 
-The network is the real architecture (``SyncNetModel.S``, 1024-d) and sees exactly what the LSE metric
-feeds it: ``metrics.lse.face_crops_bgr`` of the decoded frames (224x224 BGR, 0..255) and
-``metrics.lse.mfcc`` windows (13x20, 4 columns per frame).
+Recipe (a few CPU minutes; docs/metrics.md, "SyncNet trained on MiniTalk"):
 
-Output: the state dict as safetensors at ``metrics.lse.checkpoint`` and a JSON sidecar beside it
-(``<checkpoint>.json``) naming the network, the manifests' sha256, steps, losses and time; both written atomically.
+- **Frozen lower layers.** Both branches' conv blocks up to their last max-pool (``netcnnlip[:18]``,
+  ``netcnnaud[:18]``) keep their seeded initialisation; only their BatchNorm statistics are set from
+  MiniTalk windows (one train-mode pass). Their outputs are computed once per window.
+- **Upper layers fitted in closed form** by regularised canonical correlation analysis (CCA) between
+  the frozen lip and audio features of the same windows -- the classic linear audio-visual sync model
+  (Slaney & Covell 2000, FaceSync) -- on their frame-to-frame changes, so that slow head-pose and
+  voice drifts, which are particular to each training clip, carry no weight. The last conv, BatchNorm
+  and the two fully connected layers of each branch are set so that the embedding is the ``components``
+  canonical variates (the rest of the 1024 dimensions zero): ReLU(u) - ReLU(-u) = u passes them through.
+  Gradient training from these 9 clips did not generalise (docs/metrics.md gives the measurements).
+
+Output: the state dict of the whole network as safetensors at ``metrics.lse.checkpoint`` and a JSON
+sidecar beside it (``<checkpoint>.json``) naming the network, the manifests' sha256, settings, the
+canonical correlations and the time taken; both written atomically.
 """
 from __future__ import annotations
 
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from metrics import lse
 
+if TYPE_CHECKING:
+    import torch
+
 ARCHITECTURE = "SyncNet (syncnet_python SyncNetModel.S, 1024-d)"
+FROZEN = 18  # netcnnlip[:FROZEN] / netcnnaud[:FROZEN]: every conv block up to the branch's last max-pool
 
 
 def network_label(roots: list[str]) -> str:
     """What every LSE result built on the checkpoint is: in ``mini``/``ci`` the roots are MiniTalk's folders."""
-    return f"{ARCHITECTURE} trained by starcaster train-syncnet on {', '.join(roots)}; not syncnet_v2"
+    return (f"{ARCHITECTURE} trained by starcaster train-syncnet on {', '.join(roots)} (layers below the last conv "
+            f"of each branch frozen at their seeded initialisation); not syncnet_v2")
 
 
 @dataclass(frozen=True)
 class TrainSettings:
-    steps: int
-    batch: int
-    negatives: int
-    lr: float
-    margin: float
-    max_shift: int
+    lip_stride: int  # lip windows at every lip_stride-th start
+    components: int  # canonical variates kept: the embedding's non-zero dimensions
+    pcs: int  # principal components of each branch's features entering the CCA
+    shrinkage: float  # added to each principal variance, relative to their mean (ridge CCA)
+    calibration_windows: int  # per clip, for the frozen layers' BatchNorm statistics
     seed: int
     threads: int
     max_clips: int | None = None
@@ -59,6 +71,16 @@ class SyncClip:
     n_windows: int  # valid 5-frame window starts, audio windows alike
 
 
+@dataclass
+class TrunkFeatures:
+    """A clip's windows through the frozen layers, flattened."""
+
+    clip_id: str
+    starts: np.ndarray  # (L,) every lip_stride-th window start
+    lip: "torch.Tensor"  # (L, 256*1*6*6) netcnnlip[:FROZEN]
+    aud: "torch.Tensor"  # (L, 256*5*4) netcnnaud[:FROZEN]
+
+
 def load_clip(video: str | Path, clip_id: str, fps: float = 25.0) -> SyncClip:
     from benchmarks import media
 
@@ -70,64 +92,145 @@ def load_clip(video: str | Path, clip_id: str, fps: float = 25.0) -> SyncClip:
     return SyncClip(clip_id, lse.face_crops_bgr(frames), lse.mfcc(audio), n)
 
 
-def sample_batch(clips: list[SyncClip], batch: int, negatives: int, max_shift: int, rng: np.random.Generator):
-    """``batch`` lip windows as (clip, start) and, per window, the audio window starts: its own first,
-    then ``negatives`` distinct starts shifted by 1..``max_shift`` frames (either way) inside the clip."""
-    picks, audio_starts = [], []
-    for _ in range(batch):
-        clip = clips[int(rng.integers(len(clips)))]
-        start = int(rng.integers(clip.n_windows))
-        shifted = [j for j in range(start - max_shift, start + max_shift + 1) if j != start and 0 <= j < clip.n_windows]
-        picks.append((clip, start))
-        audio_starts.append([start, *rng.choice(shifted, negatives, replace=False)])
-    return picks, np.array(audio_starts)
-
-
-def contrastive_loss(lip, aud, margin: float):
-    """SyncNet's contrastive loss; ``lip`` (B,D), ``aud`` (B,1+K,D) with the positive first.
-    Mean positive term + mean negative term."""
+def _video(clip: SyncClip, starts):
+    """The metric's lip input at window ``starts``: (B,3,5,224,224) float, BGR 0..255."""
     import torch
 
-    dist = torch.linalg.vector_norm(aud - lip[:, None, :], dim=-1)
-    return dist[:, 0].pow(2).mean() + torch.clamp(margin - dist[:, 1:], min=0).pow(2).mean()
+    video = np.stack([clip.crops[s : s + lse.WINDOW] for s in starts])
+    return torch.from_numpy(video).float().permute(0, 4, 1, 2, 3)
 
 
-def _tensors(picks, audio_starts):
+def _audio(clip: SyncClip, starts):
+    """The metric's audio input at window ``starts``: (B,1,13,20) MFCC."""
     import torch
 
-    video = np.stack([clip.crops[s : s + lse.WINDOW] for clip, s in picks])  # (B,5,224,224,3)
-    audio = np.stack([[clip.cepstra[:, 4 * j : 4 * j + 20] for j in row] for (clip, _), row in zip(picks, audio_starts)])
-    return torch.from_numpy(video).float().permute(0, 4, 1, 2, 3), torch.from_numpy(audio).float()  # audio (B,1+K,13,20)
+    return torch.from_numpy(np.stack([clip.cepstra[None, :, 4 * s : 4 * s + 20] for s in starts])).float()
 
 
-def train(clips: list[SyncClip], settings: TrainSettings, log=print):
-    """The trained network (eval mode) and the per-step losses."""
+def calibrate_batchnorm(trunk, batch) -> None:
+    """Set a frozen trunk's BatchNorm statistics to those of ``batch`` (one train-mode pass, cumulative average)."""
+    import torch
+
+    norms = [m for m in trunk.modules() if isinstance(m, torch.nn.modules.batchnorm._BatchNorm)]
+    for bn in norms:
+        bn.reset_running_stats()
+        bn.momentum = None
+    trunk.train()
+    with torch.no_grad():
+        trunk(batch)
+    for bn in norms:
+        bn.momentum = 0.1
+    trunk.eval()
+
+
+def trunk_features(net, clip: SyncClip, lip_stride: int) -> TrunkFeatures:
+    import torch
+
+    starts = np.arange(0, clip.n_windows, lip_stride)
+    with torch.no_grad():
+        batches = [starts[i : i + lse.BATCH] for i in range(0, len(starts), lse.BATCH)]
+        lip = torch.cat([net.netcnnlip[:FROZEN](_video(clip, b)).flatten(1) for b in batches])
+        aud = torch.cat([net.netcnnaud[:FROZEN](_audio(clip, b)).flatten(1) for b in batches])
+    return TrunkFeatures(clip.clip_id, starts, lip, aud)
+
+
+def prepare(clips: list[SyncClip], settings: TrainSettings, log=print):
+    """The seeded network with its frozen layers' BatchNorm statistics from ``clips``, and every clip's frozen features."""
     import torch
 
     from metrics.syncnet import build_syncnet
     from metrics.weights import Resolved
 
-    if settings.negatives > min(settings.max_shift, *(c.n_windows - 1 for c in clips)):
-        raise ValueError(f"{settings.negatives} negatives need max_shift and every clip's windows - 1 at least as large")
+    net = build_syncnet(Resolved(None, f"random-init:{settings.seed}", settings.seed))
+    starts = [np.linspace(0, c.n_windows - 1, settings.calibration_windows).round().astype(int) for c in clips]
+    calibrate_batchnorm(net.netcnnlip[:FROZEN], torch.cat([_video(c, s) for c, s in zip(clips, starts)]))
+    calibrate_batchnorm(net.netcnnaud[:FROZEN], torch.cat([_audio(c, s) for c, s in zip(clips, starts)]))
+    features = []
+    for clip in clips:
+        features.append(trunk_features(net, clip, settings.lip_stride))
+        log(f"frozen features of {clip.clip_id}: {len(features[-1].starts)} windows")
+    return net, features
+
+
+def frame_changes(features: list[TrunkFeatures]) -> tuple[np.ndarray, np.ndarray]:
+    """Differences of consecutive cached windows within each clip, lip and audio, stacked (float64)."""
+    lip = np.concatenate([np.diff(f.lip.double().numpy(), axis=0) for f in features])
+    aud = np.concatenate([np.diff(f.aud.double().numpy(), axis=0) for f in features])
+    return lip, aud
+
+
+def _whitening(x: np.ndarray, pcs: int, shrinkage: float) -> np.ndarray:
+    """(D, pcs): the top principal axes of ``x``, scaled by 1/sqrt(variance + shrinkage * mean variance)."""
+    _, s, vt = np.linalg.svd(x - x.mean(0), full_matrices=False)
+    var = s[:pcs] ** 2 / len(x)
+    return vt[:pcs].T / np.sqrt(var + shrinkage * var.mean())
+
+
+def canonical_projections(lip: np.ndarray, aud: np.ndarray, settings: TrainSettings) -> tuple:
+    """Regularised CCA of the paired rows of ``lip`` (N,Dl) and ``aud`` (N,Da): projections (Dl,k), (Da,k)
+    and the k canonical correlations of the regularised problem, largest first."""
+    pcs = min(settings.pcs, len(lip) - 1)
+    if settings.components > pcs:
+        raise ValueError(f"{settings.components} components need more than {len(lip)} window pairs")
+    wl, wa = _whitening(lip, pcs, settings.shrinkage), _whitening(aud, pcs, settings.shrinkage)
+    u, rho, vt = np.linalg.svd(((lip - lip.mean(0)) @ wl).T @ ((aud - aud.mean(0)) @ wa) / len(lip))
+    k = settings.components
+    return wl @ u[:, :k], wa @ vt[:k].T, rho[:k]
+
+
+def _identity_norm(norm) -> None:
+    """Eval-mode BatchNorm that returns its input: (x - 0) / sqrt((1 - eps) + eps) * 1 + 0."""
+    norm.weight.fill_(1.0)
+    norm.bias.zero_()
+    norm.running_mean.zero_()
+    norm.running_var.fill_(1.0 - norm.eps)
+
+
+def set_projection(head, fc, projection: np.ndarray, centre: np.ndarray) -> None:
+    """Set a branch's upper layers so that, in eval mode, ``fc(head(x))`` is ``projection.T @ (x - centre)``
+    in its first k dimensions and 0 in the others, for the flattened frozen features ``x``.
+    ``head`` = (conv, BatchNorm, ReLU) with a kernel covering its input, ``fc`` = (Linear, BatchNorm1d, ReLU,
+    Linear): the conv emits u and -u, each Linear turns [ReLU(u), ReLU(-u)] back into u (and -u)."""
+    import torch
+
+    conv, norm, _ = head
+    linear1, norm1, _, linear2 = fc
+    k = projection.shape[1]
+    weight = torch.from_numpy(projection.T.copy()).float().view(k, *conv.weight.shape[1:])
+    bias = torch.from_numpy(-projection.T @ centre).float()
+    signed = torch.cat([torch.eye(k), -torch.eye(k)], dim=1)  # [ReLU(u), ReLU(-u)] -> u
+    with torch.no_grad():
+        for layer in (conv, linear1, linear2):
+            layer.weight.zero_()
+            layer.bias.zero_()
+        conv.weight[:k], conv.weight[k : 2 * k] = weight, -weight
+        conv.bias[:k], conv.bias[k : 2 * k] = bias, -bias
+        linear1.weight[:k, : 2 * k], linear1.weight[k : 2 * k, : 2 * k] = signed, -signed
+        linear2.weight[:k, : 2 * k] = signed
+        _identity_norm(norm)
+        _identity_norm(norm1)
+
+
+def fit(net, features: list[TrunkFeatures], settings: TrainSettings):
+    """Set the upper layers from the CCA of ``features``; returns the network (eval mode) and the correlations."""
+    lip, aud = frame_changes(features)
+    lip_projection, aud_projection, rho = canonical_projections(lip, aud, settings)
+    centre = [np.concatenate([getattr(f, branch).double().numpy() for f in features]).mean(0) for branch in ("lip", "aud")]
+    set_projection(net.netcnnlip[FROZEN:], net.netfclip, lip_projection, centre[0])
+    set_projection(net.netcnnaud[FROZEN:], net.netfcaud, aud_projection, centre[1])
+    return net.eval(), rho
+
+
+def train(clips: list[SyncClip], settings: TrainSettings, log=print):
+    """The fitted network (eval mode) and the canonical correlations."""
+    import torch
+
     torch.set_num_threads(settings.threads)
     torch.use_deterministic_algorithms(True)
-    net = build_syncnet(Resolved(None, f"random-init:{settings.seed}", settings.seed)).train()
-    optimiser = torch.optim.Adam(net.parameters(), lr=settings.lr)
-    rng = np.random.default_rng(settings.seed)
-    losses = []
-    for step in range(settings.steps):
-        video, audio = _tensors(*sample_batch(clips, settings.batch, settings.negatives, settings.max_shift, rng))
-        b, s = audio.shape[:2]
-        lip = net.forward_lip(video)
-        aud = net.forward_aud(audio.reshape(b * s, 1, *audio.shape[2:])).reshape(b, s, -1)
-        loss = contrastive_loss(lip, aud, settings.margin)
-        optimiser.zero_grad()
-        loss.backward()
-        optimiser.step()
-        losses.append(loss.item())
-        if step % 10 == 0 or step == settings.steps - 1:
-            log(f"step {step:4d}  loss {losses[-1]:.4f}")
-    return net.eval(), losses
+    net, features = prepare(clips, settings, log)
+    net, rho = fit(net, features, settings)
+    log(f"canonical correlations: {', '.join(f'{r:.3f}' for r in rho)}")
+    return net, rho
 
 
 def sidecar_path(checkpoint: str | Path) -> Path:
@@ -185,11 +288,10 @@ def train_and_save(p: dict, out: str | Path, log=print) -> dict:
     """Train with params ``p`` (``metrics.lse.train``), write the checkpoint to ``out``; returns the sidecar."""
     train_cfg = p["metrics"]["lse"]["train"]
     settings = TrainSettings.from_params(train_cfg)
-    clips, hashes, roots = training_clips(p["datasets"], p["manifests"]["dir"], list(train_cfg["datasets"]), settings, log)
     start = time.perf_counter()
-    net, losses = train(clips, settings, log)
+    clips, hashes, roots = training_clips(p["datasets"], p["manifests"]["dir"], list(train_cfg["datasets"]), settings, log)
+    net, rho = train(clips, settings, log)
     seconds = time.perf_counter() - start
-    tail = losses[-10:]
     return save(net, out, network_label(roots), {
         "schema": 1,
         "profile": p["profile"],
@@ -197,10 +299,10 @@ def train_and_save(p: dict, out: str | Path, log=print) -> dict:
         "manifests_sha256": hashes,
         "clips": [c.clip_id for c in clips],
         "settings": asdict(settings),
-        "loss": "contrastive (Chung & Zisserman 2016); negatives: the lip window with audio shifted 1..max_shift frames",
-        "final_loss": float(np.mean(tail)),
-        "losses": [round(v, 5) for v in losses],
-        "train_seconds": round(seconds, 1),
+        "frozen": f"netcnnlip[:{FROZEN}], netcnnaud[:{FROZEN}] at the seeded initialisation, BatchNorm statistics from the clips",
+        "fit": "regularised CCA of the frozen lip and audio features' frame-to-frame changes; embedding = the canonical variates",
+        "canonical_correlations": [round(float(r), 5) for r in rho],
+        "train_seconds": round(seconds, 1),  # decoding included
         "input": "metrics.lse.face_crops_bgr (224x224 BGR 0..255, 5 frames) + metrics.lse.mfcc (13x20)",
     })
 
@@ -219,5 +321,5 @@ def run(args) -> int:
         raise ValueError("metrics.lse.checkpoint is not set: it names the file train-syncnet writes")
     sidecar = train_and_save(p, out)
     print(f"trained SyncNet on {len(sidecar['clips'])} clips in {sidecar['train_seconds']} s, "
-          f"final loss {sidecar['final_loss']:.4f}; wrote {out}")
+          f"first canonical correlation {sidecar['canonical_correlations'][0]:.3f}; wrote {out}")
     return 0

@@ -34,6 +34,9 @@ def _group(profile, variants: dict) -> list[str]:
     if tables.random_feature_metrics(variants):
         parts.append(f"<p class='random'><b>Random features</b> (seeded random networks; not comparable with the paper): "
                      f"{_e(', '.join(tables.random_feature_metrics(variants)))}</p>")
+    if tables.minitalk_trained_metrics(variants):
+        parts.append(f"<p class='random'><b>MiniTalk-trained networks</b> (trained in this pipeline on MiniTalk; "
+                     f"not comparable with the paper): {_e(', '.join(tables.minitalk_trained_metrics(variants)))}</p>")
     return parts
 
 

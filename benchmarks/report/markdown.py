@@ -20,6 +20,9 @@ def _group_lines(profile, variants: dict) -> list[str]:
     if tables.random_feature_metrics(variants):
         lines += [f"**Random features** (seeded random networks, labelled in every result; not comparable with the paper): "
                   f"{', '.join(tables.random_feature_metrics(variants))}", ""]
+    if tables.minitalk_trained_metrics(variants):
+        lines += [f"**MiniTalk-trained networks** (trained in this pipeline on MiniTalk; not comparable with the paper): "
+                  f"{', '.join(tables.minitalk_trained_metrics(variants))}", ""]
     return lines
 
 

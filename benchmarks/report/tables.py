@@ -79,6 +79,11 @@ def random_feature_metrics(variants: dict) -> list[str]:
     return sorted(m for m, v in variants.items() if "random" in json.dumps(v).lower())
 
 
+def minitalk_trained_metrics(variants: dict) -> list[str]:
+    """Metrics whose network was trained on MiniTalk (the mini SyncNet): meaningful here, not comparable to the paper."""
+    return sorted(m for m, v in variants.items() if "minitalk-trained" in json.dumps(v).lower())
+
+
 def group_key(result: dict) -> str:
     """Results share a table only when profile, scored window and metric variants agree."""
     return json.dumps({"profile": result.get("profile"), "max_frames": result.get("max_frames"),

@@ -51,7 +51,7 @@ def _run(root, name: str, *extra: str) -> int:
     return cli.main(["check-drift", "--params", str(path), *extra])
 
 
-@pytest.mark.slow  # three cold evaluations: ~40 s of CPU
+@pytest.mark.slow  # three cold evaluations
 def test_gate_passes_unchanged_and_names_perturbed_metrics(bench, monkeypatch, capsys):
     assert _run(bench, "blessed", "--bless") == 0
     reference = json.loads((bench / "reference" / "ci.json").read_text())

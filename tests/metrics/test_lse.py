@@ -101,7 +101,7 @@ def test_minitalk_trained_checkpoint_hook(tmp_path):
     ctx = {"seed": 0, "weights_dir": str(tmp_path)}
     prepared = get("lse").build({"init": "checkpoint", "checkpoint": str(path)}, ctx)
     assert prepared.weights == {"syncnet": sha256_file(path)}
-    assert prepared.variant["network"] == "SyncNet trained on MiniTalk"
+    assert prepared.variant["network"] == "MiniTalk-trained SyncNet (not the published syncnet_v2)"
     with pytest.raises(FileNotFoundError, match="training stage"):
         get("lse").build({"init": "checkpoint", "checkpoint": str(tmp_path / "missing.safetensors")}, ctx)
     with pytest.raises(FileNotFoundError, match="syncnet_v2.model"):

@@ -1,5 +1,5 @@
-"""SyncNet training on MiniTalk (metrics/syncnet_training.py): batch sampling, the contrastive loss,
-determinism, and a checkpoint that the LSE metric loads with ``init: checkpoint``."""
+"""SyncNet fitted on MiniTalk (metrics/syncnet_training.py): the CCA, the upper layers set to embed its
+projection through the real network, determinism, and a checkpoint the LSE metric loads (``init: checkpoint``)."""
 from __future__ import annotations
 
 import json
@@ -10,81 +10,95 @@ import torch
 
 from metrics import lse
 from metrics import syncnet_training as st
+from metrics.syncnet import build_syncnet
+from metrics.weights import Resolved
 
-SETTINGS = st.TrainSettings(steps=2, batch=2, negatives=3, lr=1e-4, margin=10.0, max_shift=6, seed=0, threads=1)
+SETTINGS = st.TrainSettings(lip_stride=1, components=4, pcs=16, shrinkage=0.1, calibration_windows=3, seed=0, threads=1)
 
 
 def fake_clip(n_frames: int = 16, seed: int = 0) -> st.SyncClip:
-    """A clip of random crops and random MFCC (training mechanics only; nothing here is learnable)."""
+    """A clip of random crops and random MFCC (mechanics only; nothing here is learnable)."""
     rng = np.random.default_rng(seed)
     crops = rng.integers(0, 256, (n_frames, lse.CROP, lse.CROP, 3), dtype=np.uint8)
     cepstra = rng.standard_normal((13, 4 * n_frames)).astype(np.float32)
     return st.SyncClip(f"clip{seed}", crops, cepstra, lse.n_windows(n_frames, n_frames * lse.SAMPLES_PER_FRAME))
 
 
-def test_batch_pairs_each_window_with_its_audio_then_shifted_audio():
-    clips = [fake_clip(12), fake_clip(40, seed=1)]
-    picks, starts = st.sample_batch(clips, batch=64, negatives=4, max_shift=5, rng=np.random.default_rng(0))
-    assert starts.shape == (64, 5)
-    for (clip, start), row in zip(picks, starts):
-        assert row[0] == start
-        shifts = row[1:] - start
-        assert len(set(shifts)) == 4 and np.all(shifts != 0) and np.all(np.abs(shifts) <= 5)
-        assert np.all(row >= 0) and np.all(row < clip.n_windows)
-        assert 4 * row.max() + 20 <= clip.cepstra.shape[1]
+@pytest.fixture(scope="module")
+def trained():
+    return st.train([fake_clip(16), fake_clip(16, seed=1)], SETTINGS, log=lambda _: None)[0]
 
 
-def test_contrastive_loss_is_zero_only_for_matched_pairs_and_far_negatives():
-    lip = torch.zeros(2, 8)
-    far = torch.full((2, 1, 8), 10.0)
-    assert st.contrastive_loss(lip, torch.cat([lip[:, None], far], 1), margin=5.0) == 0
-    # a positive at distance 3: 9; a negative at distance 2 < margin 5: (5 - 2)^2 = 9
-    near_pos = torch.cat([torch.full((2, 1, 8), 3 / np.sqrt(8)), torch.full((2, 1, 8), 2 / np.sqrt(8))], 1)
-    assert st.contrastive_loss(lip, near_pos, margin=5.0).item() == pytest.approx(18.0, rel=1e-5)
+def test_cca_recovers_the_shared_signal():
+    """Two views sharing a 3-d signal among independent noise: held-out canonical variates correlate."""
+    rng = np.random.default_rng(0)
+    mix_l, mix_a = rng.standard_normal((3, 40)), rng.standard_normal((3, 30))
+
+    def views(n):
+        z = rng.standard_normal((n, 3))
+        return z @ mix_l + rng.standard_normal((n, 40)), z @ mix_a + rng.standard_normal((n, 30))
+
+    settings = SETTINGS.__class__(**{**vars(SETTINGS), "components": 3, "pcs": 30})
+    proj_l, proj_a, rho = st.canonical_projections(*views(2000), settings)
+    assert np.all(np.diff(rho) <= 0) and rho[-1] > 0.6
+    lip, aud = views(1000)
+    for i in range(3):
+        assert abs(np.corrcoef(lip @ proj_l[:, i], aud @ proj_a[:, i])[0, 1]) > 0.7
+    with pytest.raises(ValueError, match="components"):
+        st.canonical_projections(*views(3), settings)
 
 
-def test_too_few_windows_for_the_negatives_is_an_error():
-    with pytest.raises(ValueError, match="negatives"):
-        st.train([fake_clip(8)], SETTINGS)  # 3 windows: a window has at most 2 shifted partners
+def test_upper_layers_embed_the_projection_through_the_real_network():
+    """forward_lip / forward_aud (the metric's path) = projection^T (frozen features - centre), then zeros."""
+    net = build_syncnet(Resolved(None, "random-init:0", 0)).eval()
+    clip = fake_clip(6)
+    video, audio = st._video(clip, [0, 1]), st._audio(clip, [0, 1])
+    rng = np.random.default_rng(1)
+    with torch.no_grad():
+        frozen = {"lip": net.netcnnlip[: st.FROZEN](video).flatten(1), "aud": net.netcnnaud[: st.FROZEN](audio).flatten(1)}
+    expected = {}
+    for branch, head, fc in (("lip", net.netcnnlip[st.FROZEN :], net.netfclip), ("aud", net.netcnnaud[st.FROZEN :], net.netfcaud)):
+        x = frozen[branch].double().numpy()
+        projection, centre = rng.standard_normal((x.shape[1], 5)) / 100, x.mean(0)
+        st.set_projection(head, fc, projection, centre)
+        expected[branch] = np.pad((x - centre) @ projection, ((0, 0), (0, 1024 - 5)))
+    with torch.no_grad():
+        got = {"lip": net.forward_lip(video), "aud": net.forward_aud(audio)}
+    for branch in got:
+        np.testing.assert_allclose(got[branch].numpy(), expected[branch], rtol=1e-4, atol=1e-5)
 
 
-def test_training_is_deterministic_and_changes_the_weights():
-    clips = [fake_clip(16), fake_clip(16, seed=1)]
-    net_a, losses_a = st.train(clips, SETTINGS, log=lambda _: None)
-    net_b, losses_b = st.train(clips, SETTINGS, log=lambda _: None)
-    assert losses_a == losses_b and all(np.isfinite(losses_a))
-    for (name, a), b in zip(net_a.state_dict().items(), net_b.state_dict().values()):
+def test_too_few_windows_is_an_error():
+    with pytest.raises(ValueError, match="components"):
+        st.train([fake_clip(8)], SETTINGS, log=lambda _: None)  # 3 windows: 2 frame-to-frame changes
+
+
+def test_training_is_deterministic_and_sets_the_upper_layers(trained):
+    again, _ = st.train([fake_clip(16), fake_clip(16, seed=1)], SETTINGS, log=lambda _: None)
+    for (name, a), b in zip(trained.state_dict().items(), again.state_dict().values()):
         assert torch.equal(a, b), name
-    from metrics.syncnet import build_syncnet
-    from metrics.weights import Resolved
-
     untrained = build_syncnet(Resolved(None, "random-init:0", 0)).state_dict()
-    assert not torch.equal(untrained["netcnnlip.0.weight"], net_a.state_dict()["netcnnlip.0.weight"])
+    assert torch.equal(untrained["netcnnlip.0.weight"], trained.state_dict()["netcnnlip.0.weight"])  # frozen
+    assert not torch.equal(untrained["netcnnlip.1.running_mean"], trained.state_dict()["netcnnlip.1.running_mean"])  # calibrated
+    assert not torch.equal(untrained["netfclip.3.weight"], trained.state_dict()["netfclip.3.weight"])  # fitted
 
 
-def test_checkpoint_loads_into_the_lse_metric_and_is_labelled(tmp_path):
+def test_checkpoint_loads_into_the_lse_metric_and_is_labelled(tmp_path, trained):
     from metrics import registry
 
-    net, losses = st.train([fake_clip(16)], SETTINGS, log=lambda _: None)
     path = tmp_path / "models" / "syncnet_minitalk.safetensors"
-    sidecar = st.save(net, path, st.network_label(["data/minitalk/talking/vfhq"]), {"final_loss": losses[-1]})
+    sidecar = st.save(trained, path, st.network_label(["data/minitalk/talking/vfhq"]), {})
     assert sorted(p.name for p in path.parent.iterdir()) == ["syncnet_minitalk.safetensors", "syncnet_minitalk.safetensors.json"]
     assert json.loads(st.sidecar_path(path).read_text()) == sidecar
     assert "trained by starcaster train-syncnet on data/minitalk/talking/vfhq" in sidecar["network"]
 
     prepared = registry.get("lse").build({"init": "checkpoint", "checkpoint": str(path)}, {"seed": 0, "weights_dir": tmp_path})
     assert prepared.weights == {"syncnet": sidecar["weights_sha256"]}
-    assert "MiniTalk" in prepared.variant["network"]
-    clip = fake_clip(16)
-    with torch.no_grad():
-        expected = net.forward_lip(torch.from_numpy(clip.crops[None, :5]).float().permute(0, 4, 1, 2, 3))
-    from metrics.syncnet import build_syncnet
-    from metrics.weights import Resolved
-
+    assert prepared.variant["network"] == "MiniTalk-trained SyncNet (not the published syncnet_v2)"
+    video = st._video(fake_clip(16), [0])
     loaded = build_syncnet(Resolved(path, sidecar["weights_sha256"], 0))
     with torch.no_grad():
-        got = loaded.forward_lip(torch.from_numpy(clip.crops[None, :5]).float().permute(0, 4, 1, 2, 3))
-    torch.testing.assert_close(got, expected)
+        torch.testing.assert_close(loaded.forward_lip(video), trained.forward_lip(video))
 
 
 def test_train_and_save_from_params(tmp_path):
@@ -110,5 +124,5 @@ def test_train_and_save_from_params(tmp_path):
     assert any(line.startswith("skipped broken") for line in logged)
     assert sidecar["clips"] == ["a"]
     assert sidecar["manifests_sha256"] == {str(tmp_path / "manifests" / "vfhq.jsonl"): sha256_file(tmp_path / "manifests" / "vfhq.jsonl")}
-    assert len(sidecar["losses"]) == SETTINGS.steps and sidecar["final_loss"] == pytest.approx(np.mean(sidecar["losses"]), abs=1e-4)
+    assert len(sidecar["canonical_correlations"]) == SETTINGS.components
     assert str(root) in sidecar["network"] and sidecar["weights_sha256"] == sha256_file(out)
