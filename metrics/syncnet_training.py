@@ -312,11 +312,22 @@ def add_arguments(parser) -> None:
     parser.add_argument("--out", default=None, help="default: params metrics.lse.checkpoint")
 
 
+UNUSED_MARKER = "models/syncnet/unused.json"  # inside the train-syncnet stage's output folder (dvc.yaml)
+
+
 def run(args) -> int:
     from benchmarks import params
 
     p = params.load(args.params)
-    out = args.out or p["metrics"]["lse"]["checkpoint"]
+    lse = p["metrics"]["lse"]
+    if lse["init"] != "checkpoint":  # e.g. paper: the published syncnet_v2 weights; the DVC stage still needs its output
+        from benchmarks import atomic
+
+        atomic.write_json(Path(UNUSED_MARKER), {"trained": False, "reason": f"metrics.lse.init is {lse['init']!r}: "
+                                                "LSE uses its own weights, not a MiniTalk-trained SyncNet"})
+        print(f"metrics.lse.init is {lse['init']!r}: nothing to train; wrote {UNUSED_MARKER}")
+        return 0
+    out = args.out or lse["checkpoint"]
     if not out:
         raise ValueError("metrics.lse.checkpoint is not set: it names the file train-syncnet writes")
     sidecar = train_and_save(p, out)

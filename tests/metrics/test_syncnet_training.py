@@ -126,3 +126,16 @@ def test_train_and_save_from_params(tmp_path):
     assert sidecar["manifests_sha256"] == {str(tmp_path / "manifests" / "vfhq.jsonl"): sha256_file(tmp_path / "manifests" / "vfhq.jsonl")}
     assert len(sidecar["canonical_correlations"]) == SETTINGS.components
     assert str(root) in sidecar["network"] and sidecar["weights_sha256"] == sha256_file(out)
+
+
+def test_profiles_with_published_weights_train_nothing(tmp_path, monkeypatch):
+    import argparse
+
+    import yaml
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "params.yaml").write_text(yaml.safe_dump({"metrics": {"lse": {"init": "file", "checkpoint": None}}}))
+    assert st.run(argparse.Namespace(params="params.yaml", out=None)) == 0
+    marker = json.loads((tmp_path / st.UNUSED_MARKER).read_text())
+    assert marker["trained"] is False and "'file'" in marker["reason"]
+    assert list((tmp_path / "models" / "syncnet").iterdir()) == [tmp_path / st.UNUSED_MARKER]
