@@ -93,7 +93,7 @@ def face_crops_bgr(frames_rgb: np.ndarray) -> np.ndarray:
     return np.stack([cv2.resize(f[..., ::-1], (CROP, CROP), interpolation=cv2.INTER_LINEAR) for f in frames_rgb])
 
 
-def _syncnet_weights(cfg: dict, ctx: dict) -> Resolved:
+def syncnet_weights(cfg: dict, ctx: dict) -> Resolved:
     """``init``: ``file`` (syncnet_v2.model), ``checkpoint`` (the SyncNet ``starcaster train-syncnet`` trains on
     MiniTalk, at ``cfg["checkpoint"]``), or ``random`` (seeded; its LSE numbers carry no meaning)."""
     if cfg["init"] == "checkpoint":
@@ -116,7 +116,7 @@ def build(cfg: dict, ctx: dict) -> Prepared:
     from metrics.syncnet import build_syncnet
 
     vshift = int(cfg.get("vshift", 15))
-    weights = _syncnet_weights(cfg, ctx)
+    weights = syncnet_weights(cfg, ctx)
     net = place(build_syncnet(weights), ctx)
 
     def score(clip) -> dict[str, float]:
