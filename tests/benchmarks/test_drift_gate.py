@@ -63,9 +63,9 @@ def test_gate_passes_unchanged_and_names_perturbed_metrics(bench, monkeypatch, c
     import metrics.evaluate
     import metrics.pixel
 
-    psnr, frechet = metrics.pixel.psnr, metrics.evaluate.frechet_distance
+    psnr, frechet = metrics.pixel.psnr, metrics.evaluate.frechet_distance_low_rank  # few clips: the low-rank form
     monkeypatch.setattr(metrics.pixel, "psnr", lambda *a, **k: psnr(*a, **k) * 1.001)
-    monkeypatch.setattr(metrics.evaluate, "frechet_distance", lambda *a, **k: frechet(*a, **k) * 1.01)
+    monkeypatch.setattr(metrics.evaluate, "frechet_distance_low_rank", lambda *a, **k: frechet(*a, **k) * 1.01)
     assert _run(bench, "perturbed") == 1
     out = capsys.readouterr().out
     drifted = {line.split(": ")[1] for line in out.splitlines() if line.startswith("  th1kh/m: ")}
