@@ -47,11 +47,17 @@ def test_report_names_random_features_and_why_methods_did_not_run(tmp_path, monk
     _write(results, "th1kh", "ground_truth", _result({"fid": 1.5e-16}, variants={
         "fid": {"features": "random features (seeded init)"},
         "lse": {"checkpoint": "MiniTalk-trained SyncNet (not the published syncnet_v2)"}}))
+    _write(results, "th1kh", "starcaster", _result({"fid": 2.0e-12}, variants={
+        "fid": {"features": "random features (seeded init)"},
+        "lse": {"checkpoint": "MiniTalk-trained SyncNet (not the published syncnet_v2)"}}))
+    label = "random initial weights: not a trained STARCaster"
+    _write(tmp_path / "runs", "th1kh", "starcaster/summary", {"available": True, "program": {"weights_label": label}})
     mini = params.render("mini", ROOT / "params")
     report.write_report(results, tmp_path / "runs", out, mini)
     md = (out / "README.md").read_text()
     assert "**Random features**" in md and ": fid" in md
     assert "**MiniTalk-trained networks**" in md and "not comparable with the paper): lse" in md
+    assert next(line for line in md.splitlines() if line.startswith("| starcaster |")).endswith(f"| {label} |")
     assert "1.5e-16" in md  # tiny values keep their digits instead of printing as 0.000
     assert "not available: program not installed: set baselines.echomimic.repo" in md
     assert "starcaster_teacher_forcing" in md and "train --stage 2 --variant teacher_forcing" in md

@@ -62,6 +62,16 @@ def unavailable_methods(runs_dir: Path) -> dict[tuple[str, str], str]:
     return out
 
 
+def weights_labels(runs_dir: Path) -> dict[tuple[str, str], str]:
+    """Generated runs whose network had no real weights (e.g. "random initial weights: not a trained STARCaster")."""
+    out = {}
+    for path in sorted(Path(runs_dir).glob("*/*/summary.json")):
+        label = (json.loads(path.read_text()).get("program") or {}).get("weights_label")
+        if label:
+            out[(path.parent.parent.name, path.parent.name)] = label
+    return out
+
+
 def availability(method: str, params: dict, benchmark: str | None = None) -> str:
     """Why a method that has no results could not run here, asked of its wrapper (STARCaster's mode and model
     folder depend on the benchmark)."""
@@ -102,7 +112,8 @@ def cell(result: dict | None, metric: str, paper: float | None) -> Cell:
     return Cell(float(entry["value"]), tuple(ci) if ci else None, paper)
 
 
-def build_tables(paper: dict, results: dict, missing: dict, params: dict | None = None) -> list[dict]:
+def build_tables(paper: dict, results: dict, missing: dict, params: dict | None = None,
+                 labels: dict | None = None) -> list[dict]:
     """One table dict per (paper table, profile+variants group)."""
     tables = []
     for key in TITLES:
@@ -126,6 +137,9 @@ def build_tables(paper: dict, results: dict, missing: dict, params: dict | None 
                 elif not any((b, method) in members for b in spec["benchmarks"]):
                     row["note"] = ("; ".join(sorted({availability(method, params, b) for b in spec["benchmarks"]}))
                                    if params is not None else "not run in this profile")
+                else:
+                    row["note"] = "; ".join(sorted({(labels or {})[(b, method)] for b in spec["benchmarks"]
+                                                    if (b, method) in (labels or {})})) or None
                 rows.append(row)
             tables.append({"key": key, "id": f"{key}-{index}", "title": TITLES[key], "group": json.loads(gkey),
                            "spec": spec, "rows": rows})
