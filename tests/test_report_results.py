@@ -4,26 +4,15 @@ from pathlib import Path
 import pytest
 
 from benchmarks import report
+from .benchmarks.report_tree import summary_result, write_result
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def _result(values, profile="ci", variants=None):
-    return {"profile": profile, "metric_variants": variants or {"fid": {"features": "random features (seeded init)"}},
-            "summary": {k: ({"value": v, "ci95": [v - 1, v + 1]} if v is not None else {"value": None, "error": "too few clips"})
-                        for k, v in values.items()}}
-
-
-def _write(root, bench, method, result):
-    path = root / bench / f"{method}.json"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(result))
-
-
 def test_report_puts_ours_beside_the_paper_and_separates_profiles(tmp_path):
     results, runs, out = tmp_path / "results", tmp_path / "runs", tmp_path / "reports"
-    _write(results, "th1kh", "starcaster", _result({"fid": 30.0, "fvd": 200.0, "lse_c": 5.0, "lse_d": 9.0, "pose_std": 4.0}))
-    _write(results, "hallo3", "starcaster", _result({"fid": 20.0}, profile="mini"))
+    write_result(results, "th1kh", "starcaster", summary_result({"fid": 30.0, "fvd": 200.0, "lse_c": 5.0, "lse_d": 9.0, "pose_std": 4.0}))
+    write_result(results, "hallo3", "starcaster", summary_result({"fid": 20.0}, profile="mini"))
     (runs / "th1kh" / "hallo3").mkdir(parents=True)
     (runs / "th1kh" / "hallo3" / "summary.json").write_text(json.dumps({"available": False, "reason": "program not found: hallo3.repo unset"}))
     report.write_report(results, runs, out)
@@ -44,14 +33,14 @@ def test_report_names_random_features_and_why_methods_did_not_run(tmp_path, monk
 
     monkeypatch.chdir(tmp_path)  # no trained model folders here, whatever the checkout holds
     results, out = tmp_path / "results", tmp_path / "reports"
-    _write(results, "th1kh", "ground_truth", _result({"fid": 1.5e-16}, variants={
+    write_result(results, "th1kh", "ground_truth", summary_result({"fid": 1.5e-16}, variants={
         "fid": {"features": "random features (seeded init)"},
         "lse": {"checkpoint": "MiniTalk-trained SyncNet (not the published syncnet_v2)"}}))
-    _write(results, "th1kh", "starcaster", _result({"fid": 2.0e-12}, variants={
+    write_result(results, "th1kh", "starcaster", summary_result({"fid": 2.0e-12}, variants={
         "fid": {"features": "random features (seeded init)"},
         "lse": {"checkpoint": "MiniTalk-trained SyncNet (not the published syncnet_v2)"}}))
     label = "random initial weights: not a trained STARCaster"
-    _write(tmp_path / "runs", "th1kh", "starcaster/summary", {"available": True, "program": {"weights_label": label}})
+    write_result(tmp_path / "runs", "th1kh", "starcaster/summary", {"available": True, "program": {"weights_label": label}})
     mini = params.render("mini", ROOT / "params")
     report.write_report(results, tmp_path / "runs", out, mini)
     md = (out / "README.md").read_text()

@@ -63,3 +63,21 @@ def build(root: Path) -> dict[str, Path]:
     write_live(models / "stage1", "random (no pretrained weights: not a trained STARCaster)")
     write_live(models / "ablations" / "no_lipreading", "weights/arc2face")
     return {"results": results, "runs": runs, "models": models, "out": root / "reports"}
+
+
+def summary_result(values: dict, profile: str = "ci", variants: dict | None = None) -> dict:
+    """A metric result holding only summaries (value +-1 as its interval, none for a non-number such as "inf";
+    None = a metric that errored)."""
+    def entry(v):
+        if v is None:
+            return {"value": None, "error": "too few clips"}
+        return {"value": v, "ci95": [v - 1, v + 1] if isinstance(v, (int, float)) else None}
+
+    return {"profile": profile, "metric_variants": variants or {"fid": {"features": "random features (seeded init)"}},
+            "summary": {k: entry(v) for k, v in values.items()}}
+
+
+def write_result(root: Path, bench: str, method: str, result: dict) -> None:
+    path = root / bench / f"{method}.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(result))
