@@ -99,8 +99,8 @@ class LipReadingEncoder(nn.Module):
         with ``state_dict``); its keys under ``encoder.frontend.`` / ``frontend.`` are loaded strictly."""
         from benchmarks.preprocess.weights import require
 
-        state = torch.load(require(path, "lip-reading network (VSR checkpoint)", PAPER_SOURCE), map_location="cpu",
-                           weights_only=True)
+        checkpoint = require(path, "lip-reading network (VSR checkpoint)", PAPER_SOURCE)
+        state = torch.load(checkpoint, map_location="cpu", weights_only=True)
         state = state.get("state_dict", state)
         for prefix in CHECKPOINT_PREFIXES:
             front = {k[len(prefix):]: v for k, v in state.items() if k.startswith(prefix)}
