@@ -44,6 +44,18 @@ def seeded_loss(stage, batch, seed=0):
     return stage.losses(stage.pipe.model, batch, 0)["diffusion"]
 
 
+def overfit_losses(stage, optimizer, batch, steps=8):
+    """The loss at each of ``steps`` optimizer steps on one batch with the same noise, timesteps and rollout noise."""
+    losses = []
+    for _ in range(steps):
+        loss = seeded_loss(stage, batch)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        losses.append(loss.item())
+    return losses
+
+
 def record_calls(model):
     """(grad enabled, sample, timesteps) of every forward of the model, in order."""
     calls = []
@@ -134,13 +146,7 @@ def test_loss_falls_when_overfitting_a_fixed_batch(long_clips, mini_config, tmp_
     params = stage.prepare_model()
     optimizer = torch.optim.AdamW(params, lr=1e-3)  # 10x the paper's, to see it in a few steps
     batch = fixed_batch(stage, long_clips[:1], mini_config, size=1)
-    losses = []
-    for _ in range(8):
-        loss = seeded_loss(stage, batch)  # the same noise, timesteps and rollout noise each step
-        optimizer.zero_grad()
-        loss.backward()
-        optimizer.step()
-        losses.append(loss.item())
+    losses = overfit_losses(stage, optimizer, batch)
     assert losses[-1] < 0.97 * losses[0]
     assert sum(b < a for a, b in zip(losses, losses[1:])) >= 6
 

@@ -16,7 +16,7 @@ from model.training.camera_adaptation import Stage3
 from model.training.multiview_data import FaceIdentity, MultiviewDataset
 
 from .conftest import CONTEXT, N, SIZE
-from .test_stage2 import randomise, record_calls, seeded_loss
+from .test_stage2 import overfit_losses, randomise, record_calls, seeded_loss
 
 SEGMENTS, LENGTH, FRAMES = 2, 2 * N + CONTEXT, 12
 K = [[150.0, 0.0, 48.0], [0.0, 150.0, 48.0], [0.0, 0.0, 1.0]]
@@ -152,12 +152,6 @@ def test_loss_falls_when_overfitting_a_fixed_batch(trajectories, mini_config, tm
     stage = make_stage3(mini_config, tmp_path)
     optimizer = torch.optim.AdamW(stage.prepare_model(), lr=1e-3)
     batch = batch_of(MultiviewDataset(records, root, LENGTH, SIZE, identity_stub), size=1)
-    losses = []
-    for _ in range(8):
-        loss = seeded_loss(stage, batch)
-        optimizer.zero_grad()
-        loss.backward()
-        optimizer.step()
-        losses.append(loss.item())
+    losses = overfit_losses(stage, optimizer, batch)
     assert losses[-1] < 0.97 * losses[0]
     assert sum(b < a for a, b in zip(losses, losses[1:])) >= 6
