@@ -25,21 +25,27 @@ COMMANDS: dict[str, tuple[str, str]] = {
 }
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """All commands are listed; only ``command``'s module is imported (none for the top-level help).
+
+    Every DVC stage is one ``starcaster <command>`` process, so importing the other commands' modules
+    (torch, diffusers: ~12 s) would be paid once per stage.
+    """
     parser = argparse.ArgumentParser(prog="starcaster", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
     for name, (module, help_text) in COMMANDS.items():
         p = sub.add_parser(name, help=help_text, description=help_text)
-        mod = importlib.import_module(module)
-        mod.add_arguments(p)
+        if name == command:
+            importlib.import_module(module).add_arguments(p)
         p.set_defaults(_module=module)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    argv = sys.argv[1:] if argv is None else argv
+    command = next((a for a in argv if not a.startswith("-")), None)
+    args = build_parser(command if command in COMMANDS else None).parse_args(argv)
     return int(importlib.import_module(args._module).run(args) or 0)
-
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -1,0 +1,36 @@
+"""The console entry point: every command parses, and a stage's process imports only its own command."""
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from benchmarks.cli import COMMANDS, build_parser
+
+
+@pytest.mark.parametrize("command", sorted(COMMANDS))
+def test_every_command_builds_its_arguments(command):
+    parser = build_parser(command)
+    with pytest.raises(SystemExit) as exit_info:
+        parser.parse_args([command, "--help"])
+    assert exit_info.value.code == 0
+
+
+def test_a_light_command_does_not_import_the_heavy_ones():
+    probe = (
+        "import sys; from benchmarks.cli import main\n"
+        "try:\n    main(['manifest', '--help'])\nexcept SystemExit:\n    pass\n"
+        "print(sorted(m for m in ('torch', 'diffusers', 'model.training.lipreader') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
+    assert out.strip().splitlines()[-1] == "[]"
+
+
+def test_unknown_command_is_a_usage_error(capsys):
+    from benchmarks.cli import main
+
+    with pytest.raises(SystemExit) as exit_info:
+        main(["no-such-command"])
+    assert exit_info.value.code == 2
+    assert "invalid choice" in capsys.readouterr().err
