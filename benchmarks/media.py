@@ -7,6 +7,7 @@ wall-clock metadata), which MiniTalk's reproducibility relies on.
 """
 from __future__ import annotations
 
+import itertools
 import os
 from dataclasses import dataclass
 from fractions import Fraction
@@ -127,10 +128,12 @@ def _resampled(frames: Iterator[tuple[float, np.ndarray]], fps: float | None) ->
         k += 1
 
 
-def iter_video(path: str | os.PathLike, fps: float | None = None, batch: int = 64) -> Iterator[np.ndarray]:
-    """Frames in batches of at most ``batch`` (memory stays bounded whatever the video length)."""
+def iter_video(path: str | os.PathLike, fps: float | None = None, batch: int = 64,
+               max_frames: int | None = None) -> Iterator[np.ndarray]:
+    """Frames in batches of at most ``batch`` (memory stays bounded whatever the video length); decoding
+    stops after ``max_frames`` output frames when given."""
     buf: list[np.ndarray] = []
-    for image in _resampled(_decoded(path), fps):
+    for image in itertools.islice(_resampled(_decoded(path), fps), max_frames):
         buf.append(image)
         if len(buf) == batch:
             yield np.stack(buf)
@@ -139,9 +142,9 @@ def iter_video(path: str | os.PathLike, fps: float | None = None, batch: int = 6
         yield np.stack(buf)
 
 
-def read_video(path: str | os.PathLike, fps: float | None = None) -> np.ndarray:
-    """All frames as (T, H, W, 3) uint8 RGB, resampled to ``fps`` when given."""
-    batches = list(iter_video(path, fps))
+def read_video(path: str | os.PathLike, fps: float | None = None, max_frames: int | None = None) -> np.ndarray:
+    """All frames (the first ``max_frames`` when given) as (T, H, W, 3) uint8 RGB, resampled to ``fps`` when given."""
+    batches = list(iter_video(path, fps, max_frames=max_frames))
     if not batches:
         raise MediaError(f"{path}: no decodable video frames")
     return np.concatenate(batches)

@@ -29,13 +29,12 @@ def load_clip(record: ClipRecord, root: str | Path, generated: str | Path, fps: 
     from benchmarks import media
 
     gt_path = record.resolve(root, "video")
-    gen = check_frames(media.read_video(generated, fps=fps), f"generated video {generated}")
-    ref = check_frames(media.read_video(gt_path, fps=fps), f"ground-truth video {gt_path}")
+    gen = check_frames(media.read_video(generated, fps=fps, max_frames=max_frames), f"generated video {generated}")
+    ref = check_frames(media.read_video(gt_path, fps=fps, max_frames=max_frames), f"ground-truth video {gt_path}")
     if max_frames is None:
         if len(gen) != len(ref):
             raise ValueError(f"generated video has {len(gen)} frames, ground truth {len(ref)} (at {fps} fps)")
     else:
-        ref = ref[:max_frames]
         if len(gen) < len(ref):
             raise ValueError(f"generated video has {len(gen)} frames, the scored window {len(ref)} (at {fps} fps)")
         gen = gen[:len(ref)]

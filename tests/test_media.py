@@ -56,6 +56,14 @@ def test_streaming_matches_whole_read(tmp_path):
     np.testing.assert_array_equal(whole, streamed)
 
 
+
+@pytest.mark.parametrize("max_frames", [1, 10, 33, 100])
+def test_max_frames_reads_the_first_resampled_frames(tmp_path, max_frames):
+    path = tmp_path / "v.mp4"
+    media.write_video(path, _frames(40), 30)
+    whole = media.read_video(path, fps=25)
+    np.testing.assert_array_equal(media.read_video(path, fps=25, max_frames=max_frames), whole[:max_frames])
+
 def test_audio_roundtrip_keeps_timing(tmp_path):
     audio = np.zeros(16000, np.float32)
     audio[8000:8160] = 0.8

@@ -40,3 +40,22 @@ def test_index_renders_with_every_table(tmp_path):
         assert f'poster="{v["poster"]}"' in dom
     for c in rendered["curves"]:
         assert f'src="{c["figure"]}"' in dom
+
+
+def test_side_by_side_videos_decode_in_chromium(tmp_path):
+    """The report's H.264 mp4s play in the browser the report is checked in (loadeddata, frame size)."""
+    from benchmarks import media
+
+    tree = report_tree.build(tmp_path)
+    rendered = report.write_report(tree["results"], tree["runs"], tree["out"], None, [tree["models"]], video_seconds=0.4)
+    assert rendered["videos"]
+    script = ("document.querySelectorAll('video').forEach((v, i) => {"
+              " v.addEventListener('loadeddata', () => v.setAttribute('data-decoded', v.videoWidth + 'x' + v.videoHeight));"
+              " v.addEventListener('error', () => v.setAttribute('data-decoded', 'error')); v.load(); });")
+    videos = "".join(f'<video src="{v["video"]}" muted preload="auto"></video>' for v in rendered["videos"])
+    probe = tree["out"] / "probe.html"
+    probe.write_text(f"<html><body>{videos}<script>{script}</script></body></html>")
+    dom = _chromium(tmp_path, "--virtual-time-budget=5000", "--dump-dom", probe.as_uri()).stdout
+    for v in rendered["videos"]:
+        info = media.probe(tree["out"] / v["video"])
+        assert f'src="{v["video"]}" muted="" preload="auto" data-decoded="{info.width}x{info.height}"' in dom
