@@ -1,7 +1,8 @@
 """The SyncNet network of the ``syncnet-python`` package, loaded without its package ``__init__``.
 
 ``syncnet_python/__init__.py`` imports the whole face pipeline (ffmpeg-python, scenedetect); the
-model definition itself only needs torch, so its module file is loaded directly.
+model definition and the scoring code only need torch, OpenCV and python_speech_features, so their
+module files are loaded directly.
 """
 from __future__ import annotations
 
@@ -11,12 +12,13 @@ from pathlib import Path
 from metrics.weights import Resolved, load_state_dict
 
 
-def _model_module():
+def package_module(name: str):
+    """``syncnet_python/<name>.py`` (SyncNetModel, SyncNetInstance) as a module of its own."""
     spec = importlib.util.find_spec("syncnet_python")
     if spec is None or not spec.submodule_search_locations:
         raise ImportError("the syncnet-python package is not installed (see requirements/nodeps.txt)")
-    path = Path(spec.submodule_search_locations[0]) / "SyncNetModel.py"
-    module_spec = importlib.util.spec_from_file_location("syncnet_python_model", path)
+    path = Path(spec.submodule_search_locations[0]) / f"{name}.py"
+    module_spec = importlib.util.spec_from_file_location(f"syncnet_python_{name}", path)
     module = importlib.util.module_from_spec(module_spec)
     module_spec.loader.exec_module(module)
     return module
@@ -28,7 +30,7 @@ def build_syncnet(weights: Resolved):
     import torch
 
     torch.manual_seed(weights.seed)
-    net = _model_module().S(num_layers_in_fc_layers=1024)
+    net = package_module("SyncNetModel").S(num_layers_in_fc_layers=1024)
     if weights.path is not None:
         net.load_state_dict(load_state_dict(weights.path))
     return net.eval()

@@ -291,7 +291,7 @@ def reference_lse(job: Job) -> dict:
 
     from metrics.lse import syncnet_weights
     from metrics.syncnet import build_syncnet
-    from tests.metrics.test_lse import reference_evaluate
+    from metrics.syncnet_reference import evaluate as reference_evaluate
 
     cfg = job.cfg["lse"]
     net = build_syncnet(syncnet_weights(cfg, job.ctx))

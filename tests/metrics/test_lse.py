@@ -1,55 +1,16 @@
-import math
-
 import numpy as np
 import python_speech_features
 import pytest
 import torch
 
-from metrics import lse
+from metrics import lse, syncnet_reference
 from metrics.syncnet import build_syncnet
-
-
-# ---- straight transcription of joonson/syncnet_python SyncNetInstance.py (calc_pdist, evaluate) ----
-def reference_calc_pdist(feat1, feat2, vshift=10):
-    win_size = vshift * 2 + 1
-    feat2p = torch.nn.functional.pad(feat2, (0, 0, vshift, vshift))
-    dists = []
-    for i in range(0, len(feat1)):
-        dists.append(torch.nn.functional.pairwise_distance(feat1[[i], :].repeat(win_size, 1), feat2p[i : i + win_size, :]))
-    return dists
-
-
-def reference_evaluate(net, images_bgr, audio_int16, vshift=15, batch_size=20):
-    im = np.stack(images_bgr, axis=3)
-    im = np.expand_dims(im, axis=0)
-    im = np.transpose(im, (0, 3, 4, 1, 2))
-    imtv = torch.from_numpy(im.astype(float)).float()
-    mfcc = zip(*python_speech_features.mfcc(audio_int16, 16000))
-    mfcc = np.stack([np.array(i) for i in mfcc])
-    cc = np.expand_dims(np.expand_dims(mfcc, axis=0), axis=0)
-    cct = torch.from_numpy(cc.astype(float)).float()
-    min_length = min(len(images_bgr), math.floor(len(audio_int16) / 640))
-    lastframe = min_length - 5
-    im_feat, cc_feat = [], []
-    for i in range(0, lastframe, batch_size):
-        im_batch = [imtv[:, :, vframe : vframe + 5, :, :] for vframe in range(i, min(lastframe, i + batch_size))]
-        im_feat.append(net.forward_lip(torch.cat(im_batch, 0)).data.cpu())
-        cc_batch = [cct[:, :, :, vframe * 4 : vframe * 4 + 20] for vframe in range(i, min(lastframe, i + batch_size))]
-        cc_feat.append(net.forward_aud(torch.cat(cc_batch, 0)).data.cpu())
-    im_feat, cc_feat = torch.cat(im_feat, 0), torch.cat(cc_feat, 0)
-    dists = reference_calc_pdist(im_feat, cc_feat, vshift=vshift)
-    mdist = torch.mean(torch.stack(dists, 1), 1)
-    minval, minidx = torch.min(mdist, 0)
-    offset = vshift - minidx
-    conf = torch.median(mdist) - minval
-    return int(offset), float(conf), float(minval)
-# ----------------------------------------------------------------------------------------------------
 
 
 def test_distances_match_calc_pdist():
     g = torch.Generator().manual_seed(0)
     lip, aud = torch.randn(40, 16, generator=g), torch.randn(40, 16, generator=g)
-    expected = torch.stack(reference_calc_pdist(lip, aud, vshift=15))
+    expected = torch.stack(syncnet_reference.calc_pdist(lip, aud, vshift=15))
     torch.testing.assert_close(lse.pairwise_distances(lip, aud, vshift=15), expected)
 
 
@@ -72,7 +33,7 @@ def test_full_recipe_matches_syncnet_python_evaluate(random_init):
     audio = (pcm / 32768).astype(np.float32)  # what benchmarks.media.read_audio gives for a PCM16 track
 
     crops = lse.face_crops_bgr(frames_rgb)
-    expected = reference_evaluate(net, list(crops), pcm)
+    expected = syncnet_reference.evaluate(net, list(crops), pcm)
     np.testing.assert_array_equal(lse.mfcc(audio), np.asarray(python_speech_features.mfcc(pcm, 16000)).T)
 
     lip, aud = lse.embed(net, crops, lse.mfcc(audio), len(audio))
