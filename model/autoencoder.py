@@ -29,6 +29,12 @@ class SpaceToDepthAutoencoder(ModelMixin, ConfigMixin):
         # parameter-free: ModelMixin.dtype would fail; it computes in whatever dtype it is given
         return torch.float32
 
+    @property
+    def device(self) -> torch.device:
+        # ModelMixin.device would raise StopIteration (no parameters); the pipeline's device comes from the
+        # components that have weights, which DiffusionPipeline.device prefers when they are off the CPU
+        return torch.device("cpu")
+
     def encode(self, images: torch.Tensor) -> AutoencoderKLOutput:
         mean = F.pixel_unshuffle(images, self.config.factor)
         # zero log-variance and deterministic: sample() and mode() both return the exact mean

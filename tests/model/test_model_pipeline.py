@@ -122,6 +122,10 @@ def test_frames_decode_to_images(pipe, mini_config):
     assert out.frames.min() >= 0 and out.frames.max() <= 1
 
 
+def test_pipeline_device_with_the_parameter_free_autoencoder(pipe):
+    assert pipe.device == pipe.model.device == torch.device("cpu")
+
+
 @pytest.mark.parametrize("problem, match", [
     ("short_audio", "audio features cover 10 frames, 12 requested"),
     ("audio_size", "audio windows must end in"),
