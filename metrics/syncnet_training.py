@@ -16,12 +16,19 @@ Recipe (a few CPU minutes; docs/metrics.md, "SyncNet trained on MiniTalk"):
   (Slaney & Covell 2000, FaceSync) -- on their frame-to-frame changes, so that slow head-pose and
   voice drifts, which are particular to each training clip, carry no weight. The last conv, BatchNorm
   and the two fully connected layers of each branch are set so that the embedding is the ``components``
-  canonical variates (the rest of the 1024 dimensions zero): ReLU(u) - ReLU(-u) = u passes them through.
+  canonical variates and the padding offset below (the other dimensions zero): ReLU(u) - ReLU(-u) = u
+  passes the variates through.
   Gradient training from these 9 clips did not generalise (docs/metrics.md gives the measurements).
+- **Padding placed like unrelated audio.** ``calc_pdist`` pads the audio embeddings with zero vectors at
+  the clip's ends. The canonical variates are centred, so zero would be the centre of both branches:
+  nearer to a lip window than its own audio, which pulled offsets to +-15 and let a shift that drops
+  in-sync pairs raise LSE-C. Both branches get one more dimension at the same constant c (lip-audio
+  distances unchanged), c^2 = the audio variates' mean squared norm on the training windows, so that
+  a padded pair is on average as far as an unrelated lip/audio pair.
 
 Output: the state dict of the whole network as safetensors at ``metrics.lse.checkpoint`` and a JSON
 sidecar beside it (``<checkpoint>.json``) naming the network, the manifests' sha256, settings, the
-canonical correlations and the time taken; both written atomically.
+canonical correlations, the padding offset and the time taken; both written atomically.
 """
 from __future__ import annotations
 
@@ -50,7 +57,7 @@ def network_label(roots: list[str]) -> str:
 @dataclass(frozen=True)
 class TrainSettings:
     lip_stride: int  # lip windows at every lip_stride-th start
-    components: int  # canonical variates kept: the embedding's non-zero dimensions
+    components: int  # canonical variates kept: the embedding's fitted dimensions
     pcs: int  # principal components of each branch's features entering the CCA
     shrinkage: float  # added to each principal variance, relative to their mean (ridge CCA)
     calibration_windows: int  # per clip, for the frozen layers' BatchNorm statistics
@@ -186,9 +193,22 @@ def _identity_norm(norm) -> None:
     norm.running_var.fill_(1.0 - norm.eps)
 
 
-def set_projection(head, fc, projection: np.ndarray, centre: np.ndarray) -> None:
+@dataclass(frozen=True)
+class Fit:
+    rho: np.ndarray  # canonical correlations of the regularised problem, largest first
+    padding_offset: float  # c: the constant embedding dimension shared by both branches
+
+
+def padding_offset(aud: np.ndarray, centre: np.ndarray, projection: np.ndarray) -> float:
+    """c with c^2 = mean |projection.T (aud - centre)|^2 over the training windows ``aud``. For centred lip and
+    audio variates l, a of unrelated windows E|l - a|^2 = E|l|^2 + E|a|^2, while a lip window's squared
+    distance to the zero padding is |l|^2 + c^2: equal on average."""
+    return float(np.sqrt((((aud - centre) @ projection) ** 2).sum(1).mean()))
+
+
+def set_projection(head, fc, projection: np.ndarray, centre: np.ndarray, offset: float = 0.0) -> None:
     """Set a branch's upper layers so that, in eval mode, ``fc(head(x))`` is ``projection.T @ (x - centre)``
-    in its first k dimensions and 0 in the others, for the flattened frozen features ``x``.
+    in its first k dimensions, ``offset`` in dimension k and 0 in the others, for the flattened frozen features ``x``.
     ``head`` = (conv, BatchNorm, ReLU) with a kernel covering its input, ``fc`` = (Linear, BatchNorm1d, ReLU,
     Linear): the conv emits u and -u, each Linear turns [ReLU(u), ReLU(-u)] back into u (and -u)."""
     import torch
@@ -207,30 +227,33 @@ def set_projection(head, fc, projection: np.ndarray, centre: np.ndarray) -> None
         conv.bias[:k], conv.bias[k : 2 * k] = bias, -bias
         linear1.weight[:k, : 2 * k], linear1.weight[k : 2 * k, : 2 * k] = signed, -signed
         linear2.weight[:k, : 2 * k] = signed
+        linear2.bias[k] = offset
         _identity_norm(norm)
         _identity_norm(norm1)
 
 
 def fit(net, features: list[TrunkFeatures], settings: TrainSettings):
-    """Set the upper layers from the CCA of ``features``; returns the network (eval mode) and the correlations."""
+    """Set the upper layers from the CCA of ``features``; returns the network (eval mode) and its ``Fit``."""
     lip, aud = frame_changes(features)
     lip_projection, aud_projection, rho = canonical_projections(lip, aud, settings)
-    centre = [np.concatenate([getattr(f, branch).double().numpy() for f in features]).mean(0) for branch in ("lip", "aud")]
-    set_projection(net.netcnnlip[FROZEN:], net.netfclip, lip_projection, centre[0])
-    set_projection(net.netcnnaud[FROZEN:], net.netfcaud, aud_projection, centre[1])
-    return net.eval(), rho
+    windows = {branch: np.concatenate([getattr(f, branch).double().numpy() for f in features]) for branch in ("lip", "aud")}
+    centre = {branch: x.mean(0) for branch, x in windows.items()}
+    offset = padding_offset(windows["aud"], centre["aud"], aud_projection)
+    set_projection(net.netcnnlip[FROZEN:], net.netfclip, lip_projection, centre["lip"], offset)
+    set_projection(net.netcnnaud[FROZEN:], net.netfcaud, aud_projection, centre["aud"], offset)
+    return net.eval(), Fit(rho, offset)
 
 
 def train(clips: list[SyncClip], settings: TrainSettings, log=print):
-    """The fitted network (eval mode) and the canonical correlations."""
+    """The fitted network (eval mode) and its ``Fit``."""
     import torch
 
     torch.set_num_threads(settings.threads)
     torch.use_deterministic_algorithms(True)
     net, features = prepare(clips, settings, log)
-    net, rho = fit(net, features, settings)
-    log(f"canonical correlations: {', '.join(f'{r:.3f}' for r in rho)}")
-    return net, rho
+    net, fitted = fit(net, features, settings)
+    log(f"canonical correlations: {', '.join(f'{r:.3f}' for r in fitted.rho)}; padding offset {fitted.padding_offset:.3f}")
+    return net, fitted
 
 
 def sidecar_path(checkpoint: str | Path) -> Path:
@@ -290,7 +313,7 @@ def train_and_save(p: dict, out: str | Path, log=print) -> dict:
     settings = TrainSettings.from_params(train_cfg)
     start = time.perf_counter()
     clips, hashes, roots = training_clips(p["datasets"], p["manifests"]["dir"], list(train_cfg["datasets"]), settings, log)
-    net, rho = train(clips, settings, log)
+    net, fitted = train(clips, settings, log)
     seconds = time.perf_counter() - start
     return save(net, out, network_label(roots), {
         "schema": 1,
@@ -300,8 +323,10 @@ def train_and_save(p: dict, out: str | Path, log=print) -> dict:
         "clips": [c.clip_id for c in clips],
         "settings": asdict(settings),
         "frozen": f"netcnnlip[:{FROZEN}], netcnnaud[:{FROZEN}] at the seeded initialisation, BatchNorm statistics from the clips",
-        "fit": "regularised CCA of the frozen lip and audio features' frame-to-frame changes; embedding = the canonical variates",
-        "canonical_correlations": [round(float(r), 5) for r in rho],
+        "fit": "regularised CCA of the frozen lip and audio features' frame-to-frame changes; embedding = the canonical "
+               "variates and one dimension at padding_offset in both branches",
+        "canonical_correlations": [round(float(r), 5) for r in fitted.rho],
+        "padding_offset": round(fitted.padding_offset, 5),
         "train_seconds": round(seconds, 1),  # decoding included
         "input": "metrics.lse.face_crops_bgr (224x224 BGR 0..255, 5 frames) + metrics.lse.mfcc (13x20)",
     })

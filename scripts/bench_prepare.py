@@ -60,7 +60,7 @@ def main() -> None:
                                 fps=25, n_frames=0, identity=video.stem)
             return prepare_clip(record, root, tmp / "out" / video.stem, tools, settings, extractors, "mini")["n_frames"]
 
-        prepare(videos[0])  # warm-up, untimed: first-call costs (librosa's numba compilation, dlib model pages)
+        prepare(videos[0])  # warm-up, untimed: first-call costs (lazy imports, dlib model pages)
         start = time.perf_counter()
         n_frames = sum(prepare(video) for video in videos)
         wall = time.perf_counter() - start

@@ -31,14 +31,19 @@ class LogMelMFCC:
             raise ValueError(f"logmel_mfcc: need 0 < n_mfcc ({self.n_mfcc}) < dim ({self.dim})")
 
     def __call__(self, audio: np.ndarray, n_frames: int) -> np.ndarray:
-        import librosa
+        # python_speech_features, not librosa: librosa.feature's first use costs ~5 s of imports (numba,
+        # scipy.signal) in every preparation and generation process; this is the same log-mel + DCT recipe
+        from python_speech_features import base
+        from scipy.fft import dct
 
         hop = int(round(self.sample_rate / self.fps))
-        # centred frames: feature k describes the audio around k/fps, the time of video frame k
-        mel = librosa.feature.melspectrogram(y=audio, sr=self.sample_rate, n_fft=2 * hop, hop_length=hop,
-                                             n_mels=self.dim - self.n_mfcc)
-        log_mel = librosa.power_to_db(mel, ref=1.0, top_db=None)
-        mfcc = librosa.feature.mfcc(S=log_mel, n_mfcc=self.n_mfcc)
+        # padded by a hop on both sides (librosa's center=True): feature k describes the audio around k/fps,
+        # the time of video frame k
+        energies, _ = base.fbank(np.pad(audio.astype(np.float64), hop), samplerate=self.sample_rate,
+                                 winlen=2 * hop / self.sample_rate, winstep=hop / self.sample_rate,
+                                 nfilt=self.dim - self.n_mfcc, nfft=2 * hop, preemph=0.0, winfunc=np.hanning)
+        log_mel = 10 * np.log10(np.maximum(energies, 1e-10)).T
+        mfcc = dct(log_mel, type=2, axis=0, norm="ortho")[: self.n_mfcc]
         feats = np.concatenate([log_mel, mfcc]).T
         feats = np.pad(feats, ((0, max(0, n_frames - len(feats))), (0, 0)), mode="edge")[:n_frames]
         return feats[:, None, :].astype(np.float32)

@@ -49,7 +49,7 @@ def test_cca_recovers_the_shared_signal():
 
 
 def test_upper_layers_embed_the_projection_through_the_real_network():
-    """forward_lip / forward_aud (the metric's path) = projection^T (frozen features - centre), then zeros."""
+    """forward_lip / forward_aud (the metric's path) = projection^T (frozen features - centre), the offset, then zeros."""
     net = build_syncnet(Resolved(None, "random-init:0", 0)).eval()
     clip = fake_clip(6)
     video, audio = st._video(clip, [0, 1]), st._audio(clip, [0, 1])
@@ -60,12 +60,26 @@ def test_upper_layers_embed_the_projection_through_the_real_network():
     for branch, head, fc in (("lip", net.netcnnlip[st.FROZEN :], net.netfclip), ("aud", net.netcnnaud[st.FROZEN :], net.netfcaud)):
         x = frozen[branch].double().numpy()
         projection, centre = rng.standard_normal((x.shape[1], 5)) / 100, x.mean(0)
-        st.set_projection(head, fc, projection, centre)
+        st.set_projection(head, fc, projection, centre, offset=0.7)
         expected[branch] = np.pad((x - centre) @ projection, ((0, 0), (0, 1024 - 5)))
+        expected[branch][:, 5] = 0.7
     with torch.no_grad():
         got = {"lip": net.forward_lip(video), "aud": net.forward_aud(audio)}
     for branch in got:
         np.testing.assert_allclose(got[branch].numpy(), expected[branch], rtol=1e-4, atol=1e-5)
+
+
+def test_zero_padding_is_as_far_from_lip_windows_as_unrelated_audio(trained):
+    """calc_pdist pads the audio embeddings with zeros: over the training windows, a lip window's mean squared
+    distance to that padding equals its mean squared distance to the audio windows (their centres cancel)."""
+    clips = [fake_clip(16), fake_clip(16, seed=1)]
+    with torch.no_grad():
+        lip = torch.cat([trained.forward_lip(st._video(c, range(c.n_windows))) for c in clips]).double()
+        aud = torch.cat([trained.forward_aud(st._audio(c, range(c.n_windows))) for c in clips]).double()
+    to_audio = (torch.cdist(lip, aud) ** 2).mean()
+    to_padding = (lip ** 2).sum(1).mean()
+    assert aud[:, SETTINGS.components].unique().numel() == 1 and aud[0, SETTINGS.components] > 0
+    torch.testing.assert_close(to_padding, to_audio, rtol=1e-4, atol=0)
 
 
 def test_too_few_windows_is_an_error():
@@ -124,7 +138,7 @@ def test_train_and_save_from_params(tmp_path):
     assert any(line.startswith("skipped broken") for line in logged)
     assert sidecar["clips"] == ["a"]
     assert sidecar["manifests_sha256"] == {str(tmp_path / "manifests" / "vfhq.jsonl"): sha256_file(tmp_path / "manifests" / "vfhq.jsonl")}
-    assert len(sidecar["canonical_correlations"]) == SETTINGS.components
+    assert len(sidecar["canonical_correlations"]) == SETTINGS.components and sidecar["padding_offset"] > 0
     assert str(root) in sidecar["network"] and sidecar["weights_sha256"] == sha256_file(out)
 
 
