@@ -78,6 +78,11 @@ def latest(root: Path) -> Path | None:
     return folders[-1] if folders else None
 
 
+def state(folder: Path) -> dict:
+    """A checkpoint's state.json (step, samples seen, stage, seed, run fingerprint)."""
+    return json.loads((Path(folder) / "state.json").read_text())
+
+
 def load(folder: Path, accelerator, model, optimizer, scheduler) -> dict:
     """Restore weights, optimizer, scheduler and this process's RNG state; returns state.json."""
     folder = Path(folder)
@@ -91,7 +96,7 @@ def load(folder: Path, accelerator, model, optimizer, scheduler) -> dict:
     optimizer.load_state_dict(torch.load(folder / "optimizer.pt", weights_only=True))
     scheduler.load_state_dict(torch.load(folder / "scheduler.pt", weights_only=True))
     set_rng_state(torch.load(folder / f"rng-rank{accelerator.process_index}.pt", weights_only=True))
-    return json.loads((folder / "state.json").read_text())
+    return state(folder)
 
 
 def prune(root: Path, keep: int) -> None:

@@ -74,6 +74,7 @@ def run(args) -> int:
     from benchmarks.params import load
     from model.config import get_config
     from model.factory import build_pipeline
+    from model.training.fingerprint import run_fingerprint
     from model.training.loop import TrainConfig, export_model, train
 
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
@@ -103,7 +104,8 @@ def run(args) -> int:
     except (FileNotFoundError, ValueError) as err:  # includes MissingWeights, no usable data, a foreign init model
         log.error("%s", err)
         return 2
-    result = train(stage, dataset, config)
+    sources = [*dataset.sources, *(p for p in (init_from, (settings.get("lipreader") or {}).get("out")) if p)]
+    result = train(stage, dataset, config, run_fingerprint(settings, sources))
     if not PartialState().is_main_process:
         return 0
     export_model(pipe.model, out / "model")

@@ -74,6 +74,7 @@ class SegmentDataset(Dataset):
 
     def __init__(self, clip_folders: list[Path], length: int, audio_radius: int, seed: int = 0):
         self.length, self.radius, self.seed = length, audio_radius, seed
+        self.sources = [Path(f) for f in clip_folders]  # what the run reads (its fingerprint)
         self.clips: list[Clip] = []
         self.segments: list[tuple[int, int]] = []  # (clip, first row)
         self.skipped: dict[str, str] = {}

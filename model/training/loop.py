@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import math
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -58,10 +59,12 @@ def log_step(live, step: int, values: dict[str, float]) -> None:
     live.next_step()
 
 
-def train(stage, dataset, config: TrainConfig) -> dict:
+def train(stage, dataset, config: TrainConfig, fingerprint: str = "") -> dict:
     """Train ``stage`` (any class of ``cli.STAGES``) on ``dataset`` (items keyed by (index, stream position):
     ``data.SegmentDataset``, ``multiview_data.MultiviewDataset``) up to ``config.max_steps``, resuming from
-    the newest checkpoint under ``{out}/checkpoints`` if there is one. Returns the final step and last losses."""
+    the newest checkpoint under ``{out}/checkpoints`` if it was written by a run of the same ``fingerprint``
+    (``fingerprint.run_fingerprint``); another run's checkpoints and loss log are removed and training starts
+    afresh. Returns the final step and last losses."""
     from diffusers.optimization import get_scheduler
     from dvclive import Live
 
@@ -81,6 +84,14 @@ def train(stage, dataset, config: TrainConfig) -> dict:
 
     step = 0
     resume_from = checkpoint.latest(out / "checkpoints")
+    if resume_from is not None and checkpoint.state(resume_from).get("fingerprint") != fingerprint:
+        log.warning("%s was written by a run with other settings, data, initial model or code: starting afresh",
+                    resume_from)
+        if accelerator.is_main_process:
+            shutil.rmtree(out / "checkpoints")
+            shutil.rmtree(out / "dvclive", ignore_errors=True)
+        accelerator.wait_for_everyone()
+        resume_from = None
     if resume_from is not None:
         step = checkpoint.load(resume_from, accelerator, model, optimizer, scheduler)["step"]
         log.info("resumed from %s", resume_from)
@@ -120,7 +131,8 @@ def train(stage, dataset, config: TrainConfig) -> dict:
             log_step(live, step, {**losses, "lr": scheduler.get_last_lr()[0]})
         if step % config.checkpoint_every == 0 or step == config.max_steps:
             checkpoint.save(out / "checkpoints", step, accelerator, model, optimizer, scheduler,
-                            {"samples_seen": step * samples_per_step, "stage": stage.number, "seed": config.seed})
+                            {"samples_seen": step * samples_per_step, "stage": stage.number, "seed": config.seed,
+                             "fingerprint": fingerprint})
             if accelerator.is_main_process:
                 checkpoint.prune(out / "checkpoints", config.keep_checkpoints)
     if live is not None:

@@ -75,6 +75,7 @@ class MultiviewDataset(Dataset):
     def __init__(self, records: list[ClipRecord], root: str | Path, length: int, resolution: int,
                  identity_of: Callable[[np.ndarray], np.ndarray], seed: int = 0):
         self.length, self.resolution, self.seed = length, resolution, seed
+        self.sources = [Path(root)]  # what the run reads (its fingerprint); load_multiview adds the manifest
         self.trajectories: list[Trajectory] = []
         self.segments: list[tuple[int, int]] = []  # (trajectory, first frame)
         self.skipped: dict[str, str] = {}
@@ -130,5 +131,7 @@ def load_multiview(settings: dict, length: int, resolution: int) -> MultiviewDat
                                 "run `starcaster manifest --benchmark multiview`")
     if not root.is_dir():
         raise FileNotFoundError(f"no multi-view trajectories at {root} (datasets.multiview.root)")
-    return MultiviewDataset(read_manifest(manifest), root, length, resolution, FaceIdentity(settings["prepare"]),
-                            settings["seed"])
+    dataset = MultiviewDataset(read_manifest(manifest), root, length, resolution, FaceIdentity(settings["prepare"]),
+                               settings["seed"])
+    dataset.sources.append(manifest)
+    return dataset

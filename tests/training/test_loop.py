@@ -1,4 +1,5 @@
 import json
+import shutil
 
 import pytest
 import torch
@@ -17,10 +18,10 @@ def config(out, **kwargs):
     return TrainConfig(out=str(out), max_steps=STEPS, checkpoint_every=3, keep_checkpoints=2, lr=1e-3, **kwargs)
 
 
-def fresh_run(clips, mini_config, out, **kwargs):
+def fresh_run(clips, mini_config, out, fingerprint="", **kwargs):
     """New model, data and optimizer objects, as a restarted process has."""
     stage = make_stage(mini_config, out, identity_dropout=0.5, audio_dropout=0.5)
-    return stage, train(stage, make_dataset(clips, mini_config), config(out, **kwargs))
+    return stage, train(stage, make_dataset(clips, mini_config), config(out, **kwargs), fingerprint)
 
 
 @pytest.fixture(scope="module")
@@ -65,7 +66,7 @@ def test_checkpoints_state_and_loss_log(straight):
     out, _, result = straight
     assert sorted(p.name for p in (out / "checkpoints").iterdir()) == [checkpoint.folder_name(s) for s in (3, 6)]
     state = json.loads((out / "checkpoints" / checkpoint.folder_name(6) / "state.json").read_text())
-    assert state == {"step": 6, "samples_seen": 12, "stage": 1, "seed": 0}
+    assert state == {"step": 6, "samples_seen": 12, "stage": 1, "seed": 0, "fingerprint": ""}
     rows = (out / "dvclive" / "plots" / "metrics" / "train" / "loss.tsv").read_text().splitlines()
     assert rows[0].split("\t") == ["step", "loss"] and [int(r.split("\t")[0]) for r in rows[1:]] == list(range(1, 7))
     assert float(rows[-1].split("\t")[1]) == pytest.approx(result["losses"]["loss"])
@@ -101,3 +102,16 @@ def test_a_checkpoint_of_another_stage_is_refused(straight, mini_config, tmp_pat
     with pytest.raises(ValueError, match="other trainable parameters"):
         checkpoint.load(out / "checkpoints" / checkpoint.folder_name(6), loop.make_accelerator(config(tmp_path)),
                         stage.pipe.model, None, None)
+
+
+def test_checkpoints_of_another_run_are_not_resumed(straight, clips, mini_config, tmp_path):
+    """DVC reruns a stage after its data or settings changed; the persisted checkpoints must not be continued."""
+    out = tmp_path / "rerun"
+    shutil.copytree(straight[0] / "checkpoints", out / "checkpoints")
+    shutil.copytree(straight[0] / "dvclive", out / "dvclive")
+    stage, result = fresh_run(clips, mini_config, out, fingerprint="other inputs", gradient_accumulation_steps=2)
+    assert result["step"] == STEPS and result["losses"] == straight[2]["losses"]  # trained again from step 0
+    state = json.loads((out / "checkpoints" / checkpoint.folder_name(STEPS) / "state.json").read_text())
+    assert state["fingerprint"] == "other inputs"
+    rows = (out / "dvclive" / "plots" / "metrics" / "train" / "loss.tsv").read_text().splitlines()
+    assert [int(r.split("\t")[0]) for r in rows[1:]] == list(range(1, STEPS + 1))

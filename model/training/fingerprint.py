@@ -1,0 +1,36 @@
+"""One hash of what a training run computes from; checkpoints of another run are never resumed.
+
+DVC reruns a training stage when its params, data, initial model or code change, while the stage's
+checkpoints persist (``persist: true``, so that a killed run resumes). Resuming them after such a change
+would continue the old run -- or, when it had reached ``max_steps``, only re-export its weights.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Iterable
+
+from benchmarks.hashing import sha256_file
+
+# bookkeeping that does not change what is computed
+IGNORED_SETTINGS = ("checkpoint_every", "keep_checkpoints", "num_workers")
+MODEL_PACKAGE = Path(__file__).resolve().parents[1]
+
+
+def code_hash() -> str:
+    """sha256 of the model package's sources (not its bytecode caches)."""
+    digest = hashlib.sha256()
+    for path in sorted(MODEL_PACKAGE.rglob("*.py")):
+        digest.update(path.relative_to(MODEL_PACKAGE).as_posix().encode() + path.read_bytes())
+    return digest.hexdigest()
+
+
+def run_fingerprint(settings: dict, sources: Iterable[str | Path]) -> str:
+    """Settings (resolved stage params), the contents of the files and folders read, and the model code."""
+    kept = {k: v for k, v in settings.items() if k not in IGNORED_SETTINGS}
+    digest = hashlib.sha256(json.dumps(kept, sort_keys=True, default=str).encode())
+    digest.update(code_hash().encode())
+    for path in sorted({Path(p) for p in sources}):
+        digest.update(f"{path.as_posix()}={sha256_file(path) if path.exists() else 'missing'};".encode())
+    return digest.hexdigest()
