@@ -47,5 +47,6 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser(command if command in COMMANDS else None).parse_args(argv)
     return int(importlib.import_module(args._module).run(args) or 0)
 
+
 if __name__ == "__main__":
     sys.exit(main())
