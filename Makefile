@@ -9,8 +9,9 @@ PYTEST_ARGS ?=
 setup:
 	@VENV=$(VENV) bash scripts/setup.sh
 
+# stages fork from one interpreter that imported torch once (benchmarks/warm.py); plain `dvc repro` gives the same results
 repro: setup
-	dvc repro
+	starcaster warm -- dvc repro
 
 test: setup
 	python -m pytest -n 2 $(PYTEST_ARGS)

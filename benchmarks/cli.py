@@ -7,7 +7,10 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
+
+from benchmarks import warm
 
 COMMANDS: dict[str, tuple[str, str]] = {
     "profile": ("benchmarks.params", "switch the active profile (mini, ci, paper) in params.yaml"),
@@ -22,6 +25,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "weights": ("metrics.weights", "import (copy + sha256-verify) or list the metric networks' weights files"),
     "report": ("benchmarks.report", "write reports/: Tables 1-3 beside the paper, per-clip drill-down, side-by-side videos, loss curves, deviations register (md, html, csv, json)"),
     "check-drift": ("benchmarks.drift", "compare metric results with committed reference metrics; non-zero exit on drift"),
+    "warm": ("benchmarks.warm", "run a command (e.g. dvc repro) whose starcaster stages fork from one interpreter that imported torch once"),
 }
 
 
@@ -44,6 +48,10 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     command = next((a for a in argv if not a.startswith("-")), None)
+    if os.environ.get(warm.SOCKET_ENV) and command in COMMANDS and command != "warm":
+        code = warm.forward(os.environ[warm.SOCKET_ENV], argv)
+        if code is not None:
+            return code
     args = build_parser(command if command in COMMANDS else None).parse_args(argv)
     return int(importlib.import_module(args._module).run(args) or 0)
 

@@ -2,10 +2,13 @@
 
     python scripts/bench_pipeline.py --profile ci --out docs/bench/pipeline_ci.json
 
-Runs ``dvc repro --force`` on ``--profile`` in a fresh clone of this checkout's HEAD (the virtual
-environment linked, not rebuilt), so nothing is reused from earlier runs; then times a no-op ``dvc repro``.
-``--in-place`` runs a plain ``dvc repro`` in this checkout instead: only the stages its changes touch.
-Each stage's peak memory is the largest resident set of its process tree, sampled every 0.2 s.
+Runs ``starcaster warm -- dvc repro --force`` (as ``make repro`` does; ``--cold``: plain ``dvc repro``) on
+``--profile`` in a fresh clone of this checkout's HEAD (the virtual environment linked, not rebuilt), so
+nothing is reused from earlier runs; then times a no-op ``dvc repro``. ``--in-place`` runs without
+``--force`` in this checkout instead: only the stages its changes touch.
+Each stage's peak memory is the largest resident set of its process tree, sampled every 0.2 s; with the
+warm server that is the stage's fork and its children (the idle server, whose pages the forks share, is
+not counted).
 """
 from __future__ import annotations
 
@@ -25,6 +28,7 @@ import psutil
 
 REPO = Path(__file__).resolve().parents[1]
 STAGE_LINE = re.compile(r"^Running stage '([^']+)':")
+WARM_SERVER = "from benchmarks.warm import serve"
 
 
 def clone(workdir: Path) -> Path:
@@ -42,17 +46,20 @@ def tree_rss(process: psutil.Process) -> int:
     total = 0
     for p in [process, *process.children(recursive=True)]:
         try:
-            total += p.memory_info().rss
+            if WARM_SERVER not in " ".join(p.cmdline()):
+                total += p.memory_info().rss
         except psutil.NoSuchProcess:
             pass
     return total
 
 
-def timed_repro(workdir: Path, env: dict[str, str], log_path: Path, force: bool = True) -> tuple[list[dict], float]:
+def timed_repro(workdir: Path, env: dict[str, str], log_path: Path, force: bool = True,
+                warm: bool = False) -> tuple[list[dict], float]:
     """``dvc repro [--force]``: per stage (in run order) its seconds and peak MiB; and the total seconds."""
     start = time.monotonic()
-    proc = subprocess.Popen(["dvc", "repro", *(["--force"] if force else [])], cwd=workdir, env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, text=True, bufsize=1)
+    command = ["dvc", "repro", *(["--force"] if force else [])]
+    proc = subprocess.Popen(["starcaster", "warm", "--", *command] if warm else command, cwd=workdir, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, bufsize=1)
     stages: list[dict] = []
     lock = threading.Lock()
 
@@ -114,6 +121,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, help="write the results here as JSON")
     parser.add_argument("--workdir", type=Path, help="clone here (default: a temporary folder, removed after)")
     parser.add_argument("--in-place", action="store_true", help="no clone, no --force: `dvc repro` in this checkout")
+    parser.add_argument("--cold", action="store_true", help="plain `dvc repro`: every stage imports its packages itself")
     args = parser.parse_args(argv)
 
     with tempfile.TemporaryDirectory(prefix="bench-pipeline-") as tmp:
@@ -121,7 +129,7 @@ def main(argv: list[str] | None = None) -> int:
         env = environment(workdir)
         subprocess.run(["starcaster", "profile", args.profile], cwd=workdir, env=env, check=True)
         load_before = os.getloadavg()[0]
-        stages, total = timed_repro(workdir, env, Path(tmp) / "repro.log", force=not args.in_place)
+        stages, total = timed_repro(workdir, env, Path(tmp) / "repro.log", force=not args.in_place, warm=not args.cold)
         load_after = os.getloadavg()[0]
         noop = noop_seconds(workdir, env)
         commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=workdir, capture_output=True,
@@ -129,6 +137,7 @@ def main(argv: list[str] | None = None) -> int:
     result = {
         "profile": args.profile, "commit": commit, "cpus": os.cpu_count(),
         "run": "dvc repro in the checkout (changed stages only)" if args.in_place else "dvc repro --force in a fresh clone",
+        "stages_start": "cold (each its own interpreter)" if args.cold else "warm (forks of `starcaster warm`'s preloaded server)",
         "load_average_1min": {"before": round(load_before, 2), "after": round(load_after, 2)},
         "total_seconds": round(total, 1), "noop_seconds": {"runs": noop, "median": statistics.median(noop)},
         "peak_rss_mib": max((s["peak_rss_mib"] for s in stages), default=0),
