@@ -54,7 +54,8 @@ def settings_from(cfg: dict):
 
     return Settings(resolution=int(cfg["resolution"]), fps=float(cfg["fps"]), sample_rate=int(cfg["sample_rate"]),
                     min_audio_rms=float(cfg["min_audio_rms"]), min_audio_fraction=float(cfg["min_audio_fraction"]),
-                    min_kept_fraction=float(cfg["min_kept_fraction"]), smoothing_sigma=float(cfg["smoothing_sigma"]))
+                    min_kept_fraction=float(cfg["min_kept_fraction"]), smoothing_sigma=float(cfg["smoothing_sigma"]),
+                    identity_frames=int(cfg["identity"]["frames"]))
 
 
 def prepare_benchmark(params: dict, benchmark: str) -> dict:

@@ -46,7 +46,8 @@ def tree_rss(process: psutil.Process) -> int:
     total = 0
     for p in [process, *process.children(recursive=True)]:
         try:
-            if WARM_SERVER not in " ".join(p.cmdline()):
+            # the warm server's forks keep its command line; the server itself is the one whose parent lacks it
+            if not (WARM_SERVER in " ".join(p.cmdline()) and WARM_SERVER not in " ".join(p.parent().cmdline())):
                 total += p.memory_info().rss
         except psutil.NoSuchProcess:
             pass

@@ -12,7 +12,7 @@ from benchmarks import atomic, media
 from benchmarks.preprocess import align, filters
 from benchmarks.records import ClipRecord
 
-INDEX_SCHEMA = 1
+INDEX_SCHEMA = 2  # 2: identity_frames.npy
 
 
 class ClipError(ValueError):
@@ -28,6 +28,7 @@ class Settings:
     min_audio_fraction: float = 0.5  # audio covering less of the video than this: error; otherwise the video is trimmed
     min_kept_fraction: float = 0.5  # fewer frames with exactly one (unoccluded) face than this: error
     smoothing_sigma: float = 2.0  # frames; temporal smoothing of the crop quad
+    identity_frames: int = 8  # kept frames with an identity embedding: training conditions on a random one (paper Sec. 3.2)
 
 
 @dataclass
@@ -103,6 +104,11 @@ def reference_index(record: ClipRecord, kept: list[int], fps: float) -> int:
     return int(np.argmin(np.abs(np.asarray(kept) - target)))
 
 
+def identity_rows(n_kept: int, count: int) -> list[int]:
+    """``count`` kept-frame positions spread evenly over the clip (all of them when it is shorter)."""
+    return sorted(set(np.linspace(0, n_kept - 1, min(count, n_kept)).round().astype(int).tolist()))
+
+
 def prepare_clip(record: ClipRecord, root: str | Path, out_dir: str | Path, tools: Tools, s: Settings,
                  extractors: dict, profile: str) -> dict:
     """Prepare ``record`` into ``out_dir``; returns the counts for the stage report."""
@@ -126,6 +132,8 @@ def prepare_clip(record: ClipRecord, root: str | Path, out_dir: str | Path, tool
     features = tools.audio_features(decoded.audio, len(frames))[kept]
     ref = reference_index(record, kept, s.fps)
     embedding = tools.identity(frames[kept[ref]], landmarks[ref])
+    rows = identity_rows(len(kept), s.identity_frames)
+    per_frame = np.stack([embedding if r == ref else tools.identity(frames[kept[r]], landmarks[r]) for r in rows])
 
     index = {
         "schema": INDEX_SCHEMA,
@@ -143,10 +151,12 @@ def prepare_clip(record: ClipRecord, root: str | Path, out_dir: str | Path, tool
         "dropped_counts": counts,
         "trimmed_to_audio": decoded.trimmed_to_audio,
         "reference_frame": ref,
+        "identity_rows": rows,
         "source": decoded.source,
         "extractors": extractors,
         "arrays": {"frames": [len(kept), s.resolution, s.resolution, 3], "audio_features": list(features.shape),
-                   "landmarks": [len(kept), 68, 2], "crop_boxes": [len(kept), 4, 2], "identity": list(embedding.shape)},
+                   "landmarks": [len(kept), 68, 2], "crop_boxes": [len(kept), 4, 2], "identity": list(embedding.shape),
+                   "identity_frames": list(per_frame.shape)},
     }
     with atomic.atomic_dir(out_dir) as tmp:
         np.save(tmp / "frames.npy", np.stack(crops).astype(np.uint8))
@@ -155,6 +165,7 @@ def prepare_clip(record: ClipRecord, root: str | Path, out_dir: str | Path, tool
         np.save(tmp / "landmarks.npy", np.stack(crop_landmarks).astype(np.float32))
         np.save(tmp / "crop_boxes.npy", quads.astype(np.float32))
         np.save(tmp / "identity.npy", embedding)
+        np.save(tmp / "identity_frames.npy", per_frame)
         atomic.write_json(tmp / "index.json", index)
     return {"n_frames": len(frames), "n_kept": len(kept), "dropped": counts, "trimmed_to_audio": decoded.trimmed_to_audio,
             "variable_fps": decoded.source["variable_fps"], "source_fps": decoded.source["fps"]}

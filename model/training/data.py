@@ -1,7 +1,8 @@
 """Training segments read from prepared clips (docs/preparation.md): N + n contiguous frames with their
-landmarks, a reference frame, the clip's identity embedding and the per-frame audio feature windows.
+landmarks, a reference frame, the identity embedding of a random frame of the clip (among those preparation
+embedded) and the per-frame audio feature windows.
 
-Every random choice of an item (which frame is the reference) is drawn from a generator seeded by
+Every random choice of an item (which frame is the reference, whose identity) is drawn from a generator seeded by
 (seed, position in the sample stream), so items do not depend on worker processes or global RNG state,
 and a resumed run reads exactly the items the uninterrupted run would have read.
 """
@@ -46,13 +47,16 @@ class Clip:
     frames: np.ndarray  # (K, H, W, 3) uint8, memory-mapped
     landmarks: np.ndarray  # (K, 68, 2) float32, crop pixels (x, y)
     audio: torch.Tensor  # (1, K, layers, dim)
-    identity: torch.Tensor  # (D,)
+    identities: torch.Tensor  # (E, D): embeddings of E frames of the clip
 
 
 def load_clip(folder: Path) -> Clip:
     frames = np.load(folder / "frames.npy", mmap_mode="r")
     audio = np.load(folder / "audio_features.npy")
-    identity = np.load(folder / "identity.npy")
+    try:
+        identities = np.load(folder / "identity_frames.npy")
+    except FileNotFoundError as err:
+        raise ValueError(f"{err.filename} missing: prepared by an older version, rerun `starcaster prepare`") from err
     landmarks = np.load(folder / "landmarks.npy").astype(np.float32)
     if frames.ndim != 4 or frames.shape[-1] != 3 or frames.dtype != np.uint8:
         raise ValueError(f"frames.npy must be (K, H, W, 3) uint8, got {frames.shape} {frames.dtype}")
@@ -60,9 +64,10 @@ def load_clip(folder: Path) -> Clip:
         raise ValueError(f"audio_features.npy must be (K={len(frames)}, layers, dim), got {audio.shape}")
     if landmarks.shape != (len(frames), 68, 2) or not np.isfinite(landmarks).all():
         raise ValueError(f"landmarks.npy must be finite (K={len(frames)}, 68, 2), got {landmarks.shape}")
-    if identity.ndim != 1 or not np.isfinite(identity).all() or not np.linalg.norm(identity) > 0:
-        raise ValueError(f"identity.npy must be a finite non-zero vector, got shape {identity.shape}")
-    return Clip(folder, frames, landmarks, torch.from_numpy(audio.astype(np.float32))[None], torch.from_numpy(identity.astype(np.float32)))
+    if identities.ndim != 2 or not len(identities) or not np.isfinite(identities).all() or not (np.linalg.norm(identities, axis=1) > 0).all():
+        raise ValueError(f"identity_frames.npy must be finite non-zero vectors (E, D), got shape {identities.shape}")
+    return Clip(folder, frames, landmarks, torch.from_numpy(audio.astype(np.float32))[None],
+                torch.from_numpy(identities.astype(np.float32)))
 
 
 class SegmentDataset(Dataset):
@@ -104,12 +109,13 @@ class SegmentDataset(Dataset):
         clip = self.clips[clip_index]
         rng = np.random.default_rng([self.seed, position])
         reference = int(rng.integers(len(clip.frames)))
+        identity = int(rng.integers(len(clip.identities)))
         frames = torch.from_numpy(np.array(clip.frames[start:start + self.length]))
         return {
             "frames": frames.permute(0, 3, 1, 2).float() / 255,  # (F, 3, H, W) in [0, 1]
             "landmarks": torch.from_numpy(clip.landmarks[start:start + self.length]),  # (F, 68, 2) pixels
             "reference": torch.from_numpy(np.array(clip.frames[reference])).permute(2, 0, 1).float() / 255,
-            "identity": clip.identity,
+            "identity": clip.identities[identity],
             # windows over the whole clip: a segment's edge frames see their real neighbours
             "audio": audio_windows(clip.audio, start, self.length, self.radius)[0],  # (F, window, layers*dim)
         }

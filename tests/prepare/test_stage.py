@@ -49,7 +49,8 @@ def test_stage_writes_clips_and_report_and_survives_a_bad_clip(project):
     clip = tmp_path / "prepared" / "hallo3" / "0001"
     assert not (tmp_path / "prepared" / "hallo3" / "0002").exists()
     assert sorted(p.name for p in clip.iterdir()) == sorted(
-        ["frames.npy", "audio.wav", "audio_features.npy", "landmarks.npy", "crop_boxes.npy", "identity.npy", "index.json"])
+        ["frames.npy", "audio.wav", "audio_features.npy", "landmarks.npy", "crop_boxes.npy", "identity.npy",
+         "identity_frames.npy", "index.json"])
     index = json.loads((clip / "index.json").read_text())
     frames, feats = np.load(clip / "frames.npy"), np.load(clip / "audio_features.npy")
     lms, boxes, ident = np.load(clip / "landmarks.npy"), np.load(clip / "crop_boxes.npy"), np.load(clip / "identity.npy")
@@ -57,6 +58,13 @@ def test_stage_writes_clips_and_report_and_survives_a_bad_clip(project):
     assert feats.shape == (30, 1, 64) and lms.shape == (30, 68, 2) and boxes.shape == (30, 4, 2)
     assert ((lms > 0) & (lms < 128)).all()
     assert ident.shape == (128,) and np.linalg.norm(ident) == pytest.approx(1.0, abs=1e-5)
+    # 8 frames spread over the clip, each its own embedding of the same face
+    per_frame = np.load(clip / "identity_frames.npy")
+    rows, gaps = index["identity_rows"], np.diff(index["identity_rows"])
+    assert len(rows) == 8 and rows[0] == 0 and rows[-1] == 29 and gaps.max() - gaps.min() <= 1
+    assert per_frame.shape == (8, 128)
+    assert np.allclose(np.linalg.norm(per_frame, axis=1), 1, atol=1e-5)
+    assert len({row.tobytes() for row in per_frame}) > 1 and (per_frame @ ident).min() > 0.9
     assert index["extractors"]["audio_features"]["name"] == "logmel_mfcc"
     assert index["extractors"]["identity"]["name"] == "dlib_resnet"
     assert index["extractors"]["identity"]["weights"]["dlib_face_recognition_resnet_model_v1.dat"] == weights.sha256(

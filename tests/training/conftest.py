@@ -21,8 +21,8 @@ def write_clip(folder, frames=10, seed=0, kept=None, audio_rows=None):
     folder.mkdir(parents=True)
     np.save(folder / "frames.npy", rng.integers(0, 256, (frames, SIZE, SIZE, 3), dtype=np.uint8))
     np.save(folder / "audio_features.npy", rng.standard_normal((audio_rows or frames, 1, 64)).astype(np.float32))
-    identity = rng.standard_normal(128).astype(np.float32)
-    np.save(folder / "identity.npy", identity / np.linalg.norm(identity))
+    identities = rng.standard_normal((3, 128)).astype(np.float32)
+    np.save(folder / "identity_frames.npy", identities / np.linalg.norm(identities, axis=1, keepdims=True))
     np.save(folder / "landmarks.npy", rng.uniform(0, SIZE, (frames, 68, 2)).astype(np.float32))
     (folder / "index.json").write_text(json.dumps({"kept_frames": kept or list(range(frames))}))
     return folder

@@ -40,15 +40,28 @@ def test_items_depend_only_on_stream_position(clips, mini_config):
     assert not all(torch.equal(references[0], r) for r in references[1:])
 
 
+def test_the_identity_is_a_random_embedded_frames_one(clips, mini_config):
+    dataset = make_dataset(clips, mini_config)
+    clip_index, _ = dataset.segments[0]
+    embedded = torch.from_numpy(np.load(clips[clip_index] / "identity_frames.npy"))
+    drawn = [dataset[(0, p)]["identity"] for p in range(12)]
+    rows = {next(i for i, e in enumerate(embedded) if torch.equal(e, d)) for d in drawn}
+    assert rows == set(range(len(embedded)))
+    assert all(torch.equal(dataset[(0, p)]["identity"], drawn[p]) for p in range(12))
+
+
 def test_bad_clips_are_skipped_with_their_reason(clips, mini_config, tmp_path):
     short = write_clip(tmp_path / "short", frames=N + CONTEXT - 1)
     mismatch = write_clip(tmp_path / "mismatch", frames=10, audio_rows=7)
     broken = write_clip(tmp_path / "broken", frames=10)
     (broken / "frames.npy").write_bytes(b"not an array")
     no_mouth = write_clip(tmp_path / "no_mouth", frames=10)
+    old = write_clip(tmp_path / "old", frames=10)
+    (old / "identity_frames.npy").unlink()
     np.save(no_mouth / "landmarks.npy", np.full((10, 68, 2), np.nan, np.float32))
-    dataset = SegmentDataset([short, mismatch, broken, no_mouth, clips[0]], N + CONTEXT, 2)
-    assert set(dataset.skipped) == {str(short), str(mismatch), str(broken), str(no_mouth)}
+    dataset = SegmentDataset([short, mismatch, broken, no_mouth, old, clips[0]], N + CONTEXT, 2)
+    assert set(dataset.skipped) == {str(short), str(mismatch), str(broken), str(no_mouth), str(old)}
+    assert "rerun `starcaster prepare`" in dataset.skipped[str(old)]
     assert "contiguous" in dataset.skipped[str(short)] and "audio_features" in dataset.skipped[str(mismatch)]
     assert "landmarks" in dataset.skipped[str(no_mouth)]
     with pytest.raises(ValueError, match="no usable training segment"):
