@@ -134,7 +134,10 @@ def _running(pid_file: Path) -> bool:
 def serve(path: str, modules: tuple[str, ...] = PRELOAD, entry: str = ENTRY) -> None:
     env = import_time_env(dict(os.environ))  # before the imports: torch sets some of these variables itself
     for name in modules:
-        importlib.import_module(name)
+        try:
+            importlib.import_module(name)
+        except ImportError as err:  # a stage that needs it fails in its fork with its own message
+            print(f"starcaster warm: not preloaded: {name} ({err})", file=sys.stderr)
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
     listener.bind(path)
     listener.listen(16)

@@ -117,6 +117,14 @@ def test_stopping_the_client_stops_its_fork(server, tmp_path, sig):
         time.sleep(0.05)
 
 
+def test_a_module_that_cannot_be_preloaded_is_skipped():
+    script = f"{sys.executable} -m benchmarks.cli weights --help >/dev/null"
+    run = subprocess.run([sys.executable, "-m", "benchmarks.cli", "warm", "--preload", "no_such_module", "colorsys", "--",
+                          "sh", "-c", script], cwd=REPO, capture_output=True, text=True)
+    assert run.returncode == 0
+    assert "not preloaded: no_such_module" in run.stderr and "warm server not used" not in run.stderr
+
+
 def test_warm_runs_a_pipeline_command_and_returns_its_status():
     """The real entry point: a stage's ``starcaster`` under ``starcaster warm`` prints what it prints cold."""
     starcaster = [sys.executable, "-m", "benchmarks.cli"]
