@@ -41,6 +41,13 @@ def frontal_guess(points: np.ndarray, camera: np.ndarray) -> tuple[np.ndarray, n
     return np.zeros((3, 1)), (centre - MODEL_POINTS.mean(axis=0)).reshape(3, 1)
 
 
+def euler_angles(rotation: np.ndarray) -> np.ndarray:
+    """(pitch, yaw, roll) radians of a camera-frame rotation matrix (``cv2.RQDecomp3x3``: R = Rz Ry Rx)."""
+    import cv2
+
+    return np.radians(cv2.RQDecomp3x3(rotation)[0])
+
+
 def head_rotation(landmarks: np.ndarray, width: int, height: int) -> np.ndarray | None:
     """(pitch, yaw, roll) in radians from a face's (68, 2) landmarks; None when solvePnP fails or its
     solution faces away from the camera."""
@@ -55,7 +62,7 @@ def head_rotation(landmarks: np.ndarray, width: int, height: int) -> np.ndarray 
     # the model's facing direction is -z; turned into camera axes it must point back at the camera
     if not ok or rotation[2, 2] <= 0 or tvec[2, 0] <= 0:
         return None
-    return np.radians(cv2.RQDecomp3x3(rotation)[0])
+    return euler_angles(rotation)
 
 
 def pose_std(rotations: np.ndarray) -> dict[str, float]:

@@ -1,0 +1,112 @@
+"""Does the generated mouth follow the audio? Issue 5's check of stage 1 on held-out MiniTalk clips.
+
+    python scripts/bench_mouth_sync.py --out docs/bench/mouth_sync_mini.json
+
+On every clip of the th1kh and hallo3 manifests (held out from training), the mouth opening measured with
+dlib's 68 landmarks on each generated frame (inner-lip gap over the inter-ocular distance,
+``benchmarks.synth.warp.mouth_opening``, the quantity MiniTalk renders from the speech) is compared with
+the opening MiniTalk rendered for that frame: Pearson r over the frames where a face is found.
+Methods: the ground truth (the instrument's ceiling), the static reference (a still mouth), and
+STARCaster's network before training (its random initial weights, exported by a 0-step stage-1 run) and
+after stage 1 (``train.stage1.out``), both sampled here with the profile's sampler settings.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import yaml
+
+REPO = Path(__file__).resolve().parents[1]
+BENCHMARKS = ("th1kh", "hallo3")
+
+
+def opening_series(video: Path, n_frames: int | None) -> np.ndarray:
+    """(T,) measured mouth opening per frame, NaN where dlib finds no face."""
+    from benchmarks import media
+    from benchmarks.synth.warp import mouth_opening
+    from metrics.face_track import FaceTrack
+
+    track = FaceTrack(media.read_video(video, fps=25, max_frames=n_frames))
+    return np.array([np.nan if (face := track.face(i)) is None else mouth_opening(face.landmarks)
+                     for i in range(len(track))])
+
+
+def clip_sync(measured: np.ndarray, rendered: np.ndarray) -> dict:
+    found = np.isfinite(measured)
+    record = {"frames": len(measured), "frames_with_face": int(found.sum()), "pearson_r": None}
+    if found.sum() >= 3 and np.ptp(measured[found]) > 0:
+        record["pearson_r"] = float(np.corrcoef(measured[found], rendered[found])[0, 1])
+    return record
+
+
+def method_sync(params: dict, runs: Path, method: str) -> dict:
+    from benchmarks.records import read_manifest
+
+    clips = {}
+    for benchmark in BENCHMARKS:
+        for record in read_manifest(Path(params["manifests"]["dir"]) / f"{benchmark}.jsonl"):
+            truth = Path(params["minitalk"]["out"]) / "ground_truth" / benchmark / Path(record.video).with_suffix(".json")
+            rendered = np.asarray(json.loads(truth.read_text())["mouth_open"])
+            measured = opening_series(runs / benchmark / method / f"{record.clip_id}.mp4", params["metrics"]["max_frames"])
+            clips[f"{benchmark}/{record.clip_id}"] = clip_sync(measured, rendered[:len(measured)])
+    r = [c["pearson_r"] for c in clips.values() if c["pearson_r"] is not None]
+    return {"mean_pearson_r": float(np.mean(r)) if r else None, "clips_scored": len(r), "clips": clips}
+
+
+def generate_with(params: dict, model: str, work: Path, name: str) -> Path:
+    """STARCaster's portrait-driven sampling of the two benchmarks with ``model`` into ``work/name``."""
+    variant = {**params, "baselines": {**params["baselines"], "starcaster": {**params["baselines"]["starcaster"], "model": model}}}
+    path = work / f"{name}.yaml"
+    path.write_text(yaml.safe_dump(variant))
+    for benchmark in BENCHMARKS:
+        subprocess.run(["starcaster", "generate", "--benchmark", benchmark, "--method", "starcaster", "--params", str(path),
+                        "--runs", str(work / name)], check=True, cwd=REPO)
+    return work / name
+
+
+def untrained_model(params: dict, work: Path) -> str:
+    """The stage-1 network's random initial weights, exported by a run of 0 steps."""
+    out = work / "untrained_stage1"
+    stage1 = {**params["train"]["stage1"], "out": str(out), "max_steps": 0}
+    path = work / "untrained.yaml"
+    path.write_text(yaml.safe_dump({**params, "train": {**params["train"], "stage1": stage1}}))
+    subprocess.run(["starcaster", "train", "--stage", "1", "--params", str(path)], check=True, cwd=REPO)
+    return str(out / "model")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--params", default=str(REPO / "params.yaml"))
+    parser.add_argument("--runs", type=Path, default=REPO / "runs", help="the pipeline's runs (ground truth, static reference)")
+    parser.add_argument("--out", type=Path, help="write the results here as JSON")
+    args = parser.parse_args(argv)
+
+    from benchmarks import params as params_module
+
+    params = params_module.load(args.params)
+    trained = str(Path(params["train"]["stage1"]["out"]) / "model")
+    with tempfile.TemporaryDirectory(prefix="mouth-sync-") as tmp:
+        work = Path(tmp)
+        methods = {"ground_truth": (args.runs, "ground_truth"), "static_reference": (args.runs, "static_reference"),
+                   "untrained": (generate_with(params, untrained_model(params, work), work, "untrained"), "starcaster"),
+                   "stage1": (generate_with(params, trained, work, "stage1"), "starcaster")}
+        result = {"profile": params["profile"], "benchmarks": list(BENCHMARKS), "max_frames": params["metrics"]["max_frames"],
+                  "stage1_model": trained, "methods": {name: method_sync(params, runs, m) for name, (runs, m) in methods.items()}}
+    for name, m in result["methods"].items():
+        faces = sum(c["frames_with_face"] for c in m["clips"].values()), sum(c["frames"] for c in m["clips"].values())
+        r = "n/a" if m["mean_pearson_r"] is None else f"{m['mean_pearson_r']:+.3f}"
+        print(f"{name:18s} mean r {r} over {m['clips_scored']} clips; a face in {faces[0]}/{faces[1]} frames")
+    if args.out:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(json.dumps(result, indent=2) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,49 @@
+"""scripts/bench_mouth_sync.py: the instrument of issue 5's "the mouth follows the audio" check reads
+MiniTalk's rendered mouth opening back from the video, and scores a still mouth as unmeasurable."""
+import importlib.util
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _script():
+    spec = importlib.util.spec_from_file_location("bench_mouth_sync", ROOT / "scripts" / "bench_mouth_sync.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="module")
+def rendered_clip(tmp_path_factory):
+    from benchmarks.datasets.minitalk import Builder
+    from tests.minitalk.conftest import config
+
+    root = tmp_path_factory.mktemp("talk") / "minitalk"
+    cfg, datasets = config(root, n_identities=8, clip_seconds=3.0)
+    builder = Builder(cfg, datasets, root)
+    _, rel, _ = builder.monocular_clip(7, 0)  # th1kh t1_5, as the metric tests use
+    truth = json.loads((root / "ground_truth" / f"{rel}.json").read_text())
+    return root / f"{rel}.mp4", np.asarray(truth["mouth_open"])
+
+
+def test_the_rendered_mouth_opening_is_read_back_from_the_video(rendered_clip):
+    bench = _script()
+    video, rendered = rendered_clip
+    measured = bench.opening_series(video, None)
+    sync = bench.clip_sync(measured, rendered[:len(measured)])
+    print(sync)
+    assert sync["frames_with_face"] == len(rendered)
+    assert sync["pearson_r"] > 0.9
+    # the same frames against another stretch of the speech: no agreement
+    assert abs(bench.clip_sync(measured[:-30], rendered[30:])["pearson_r"]) < 0.5
+
+
+def test_a_still_or_faceless_mouth_has_no_correlation():
+    bench = _script()
+    rendered = np.linspace(0, 1, 10)
+    assert bench.clip_sync(np.full(10, 0.2), rendered)["pearson_r"] is None
+    assert bench.clip_sync(np.full(10, np.nan), rendered) == {"frames": 10, "frames_with_face": 0, "pearson_r": None}
