@@ -1,9 +1,6 @@
 """scripts/bench_metrics_reference.py on one tiny synthetic clip: engine and reference tools agree within the
 parity tests' tolerances. FID is left out: its two 2048-d Frechet distances take a minute (test_fid.py's
 slow test checks the same pytorch-fid parity)."""
-import importlib.util
-import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -11,9 +8,10 @@ import pytest
 from benchmarks import media
 from benchmarks.records import ClipRecord
 
+from tests import scripts
+
 from .test_evaluate_all_metrics import FPS, SR, face_clip
 
-SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "bench_metrics_reference.py"
 
 # A difference passes within either (abs, rel). From the parity tests: scikit-image identical (test_pixel.py);
 # lpips rtol 1e-5 (test_perceptual.py); syncnet_python evaluate rel 1e-5, abs 1e-6 (test_lse.py); I3D features:
@@ -30,11 +28,7 @@ TOLERANCES = {
 
 
 def load_script():
-    spec = importlib.util.spec_from_file_location("bench_metrics_reference", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # its dataclasses resolve their annotations through sys.modules
-    spec.loader.exec_module(module)
-    return module
+    return scripts.load_script("bench_metrics_reference")
 
 
 @pytest.fixture(scope="module")

@@ -1,15 +1,11 @@
 """scripts/bench_model.py writes its JSON with the sampler's counts (a tiny CPU run)."""
-import importlib.util
 import json
-from pathlib import Path
 
-SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "bench_model.py"
+from tests.scripts import load_script
 
 
 def test_bench_writes_json(tmp_path):
-    spec = importlib.util.spec_from_file_location("bench_model", SCRIPT)
-    bench = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(bench)
+    bench = load_script("bench_model")
     out = tmp_path / "bench.json"
     assert bench.main(["--frames", "3", "--steps", "2", "--repeats", "1", "--threads", "1", "--out", str(out)]) == 0
     result = json.loads(out.read_text())

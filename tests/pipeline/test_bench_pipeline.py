@@ -1,18 +1,14 @@
 """scripts/bench_pipeline.py: per-stage seconds and peak memory of a real `dvc repro` in a scratch repo."""
-import importlib.util
 import os
 import subprocess
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.scripts import load_script
 
 
 def _bench():
-    spec = importlib.util.spec_from_file_location("bench_pipeline", ROOT / "scripts" / "bench_pipeline.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script("bench_pipeline")
 
 
 def test_stages_are_timed_in_run_order_with_their_peak_memory(tmp_path):

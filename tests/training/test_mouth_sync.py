@@ -1,20 +1,15 @@
 """scripts/bench_mouth_sync.py: the instrument of issue 5's "the mouth follows the audio" check reads
 MiniTalk's rendered mouth opening back from the video, and scores a still mouth as unmeasurable."""
-import importlib.util
 import json
-from pathlib import Path
 
 import numpy as np
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.scripts import load_script
 
 
 def _script():
-    spec = importlib.util.spec_from_file_location("bench_mouth_sync", ROOT / "scripts" / "bench_mouth_sync.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script("bench_mouth_sync")
 
 
 @pytest.fixture(scope="module")
