@@ -5,7 +5,9 @@
 On every clip of the th1kh and hallo3 manifests (held out from training), the mouth opening measured with
 dlib's 68 landmarks on each generated frame (inner-lip gap over the inter-ocular distance,
 ``benchmarks.synth.warp.mouth_opening``, the quantity MiniTalk renders from the speech) is compared with
-the opening MiniTalk rendered for that frame: Pearson r over the frames where a face is found.
+the opening MiniTalk rendered for that frame: Pearson r over the frames where a face is found, and the
+amplitude (std of the measured over std of the rendered opening). A mouth that barely moves (amplitude
+below MIN_AMPLITUDE: a still image's landmark jitter, e.g. its first, sharper key frame) gets no r.
 Methods: the ground truth (the instrument's ceiling), the static reference (a still mouth), and
 STARCaster's network before training (its random initial weights, exported by a 0-step stage-1 run) and
 after stage 1 (``train.stage1.out``), both sampled here with the profile's sampler settings.
@@ -24,6 +26,7 @@ import yaml
 
 REPO = Path(__file__).resolve().parents[1]
 BENCHMARKS = ("th1kh", "hallo3")
+MIN_AMPLITUDE = 0.1
 
 
 def opening_series(video: Path, n_frames: int | None) -> np.ndarray:
@@ -39,9 +42,11 @@ def opening_series(video: Path, n_frames: int | None) -> np.ndarray:
 
 def clip_sync(measured: np.ndarray, rendered: np.ndarray) -> dict:
     found = np.isfinite(measured)
-    record = {"frames": len(measured), "frames_with_face": int(found.sum()), "pearson_r": None}
-    if found.sum() >= 3 and np.ptp(measured[found]) > 0:
-        record["pearson_r"] = float(np.corrcoef(measured[found], rendered[found])[0, 1])
+    record = {"frames": len(measured), "frames_with_face": int(found.sum()), "amplitude": None, "pearson_r": None}
+    if found.sum() >= 3:
+        record["amplitude"] = float(measured[found].std() / max(rendered[found].std(), 1e-12))
+        if record["amplitude"] >= MIN_AMPLITUDE:
+            record["pearson_r"] = float(np.corrcoef(measured[found], rendered[found])[0, 1])
     return record
 
 
