@@ -24,6 +24,8 @@ from pathlib import Path
 import numpy as np
 import yaml
 
+from benchmarks import atomic
+
 REPO = Path(__file__).resolve().parents[1]
 BENCHMARKS = ("th1kh", "hallo3")
 MIN_AMPLITUDE = 0.1
@@ -108,8 +110,7 @@ def main(argv: list[str] | None = None) -> int:
         r = "n/a" if m["mean_pearson_r"] is None else f"{m['mean_pearson_r']:+.3f}"
         print(f"{name:18s} mean r {r} over {m['clips_scored']} clips; a face in {faces[0]}/{faces[1]} frames")
     if args.out:
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(json.dumps(result, indent=2) + "\n")
+        atomic.write_json(args.out, result)
     return 0
 
 

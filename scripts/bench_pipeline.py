@@ -13,7 +13,6 @@ not counted).
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import re
 import statistics
@@ -25,6 +24,8 @@ import time
 from pathlib import Path
 
 import psutil
+
+from benchmarks import atomic
 
 REPO = Path(__file__).resolve().parents[1]
 STAGE_LINE = re.compile(r"^Running stage '([^']+)':")
@@ -148,8 +149,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{s['seconds']:8.1f} s {s['peak_rss_mib']:7d} MiB  {s['stage']}")
     print(f"{args.profile}: {len(stages)} stages in {total:.0f} s; no-op dvc repro {noop} s")
     if args.out:
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(json.dumps(result, indent=2) + "\n")
+        atomic.write_json(args.out, result)
     return 0
 
 
