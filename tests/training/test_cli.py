@@ -6,6 +6,7 @@ import pytest
 import torch
 import yaml
 
+from benchmarks.params import PROFILES, render
 from model.factory import build_model, build_pipeline
 from model.pipeline import STARCasterPipeline
 from model.starcaster import STARCasterModel
@@ -113,3 +114,23 @@ def test_variants_train_from_the_initial_model_into_their_own_folder(long_prepar
     out = pipe(identity, audio, 3, reference_image=torch.rand(1, 3, 64, 64), num_inference_steps=2,
                generator=torch.Generator().manual_seed(0))
     assert out.frames.shape == (1, 3, 3, 64, 64) and torch.isfinite(out.frames).all()
+
+
+@pytest.mark.parametrize("profile", PROFILES)
+def test_every_profile_fine_tunes_stage1_on_hdtf_before_stage2_ablations_included(profile):
+    train = render(profile)["train"]
+    hdtf, no_lipread_hdtf = cli.stage_settings(train, 1, "hdtf"), cli.stage_settings(train, 1, "no_lipread_hdtf")
+    chain = {
+        train["stage2"]["init_from"]: "starcaster train --stage 1 --variant hdtf",
+        cli.stage_settings(train, 2, "teacher_forcing")["init_from"]: "starcaster train --stage 1 --variant hdtf",
+        hdtf["init_from"]: "starcaster train --stage 1",
+        cli.stage_settings(train, 2, "no_lipread_stage2")["init_from"]:
+            "starcaster train --stage 1 --variant no_lipread_hdtf",
+        no_lipread_hdtf["init_from"]: "starcaster train --stage 1 --variant no_lipread",
+    }
+    assert {folder: cli.producer(train, folder) for folder in chain} == chain
+    assert hdtf["benchmarks"] == no_lipread_hdtf["benchmarks"] == ["hdtf"]
+    assert hdtf["max_steps"] == no_lipread_hdtf["max_steps"]
+    assert hdtf["lipread_start_step"] == 0 and no_lipread_hdtf["lipread_start_step"] is None
+    if profile == "paper":
+        assert hdtf["max_steps"] == 10_000  # Supp. B
