@@ -22,7 +22,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "train-syncnet": ("metrics.syncnet_training", "train SyncNet on the talking-video training sets (MiniTalk in mini/ci) for the LSE metric"),
     "generate": ("benchmarks.generate", "run a method (baseline, reference or STARCaster) on a benchmark's clips into runs/<B>/<M>/"),
     "evaluate": ("metrics.evaluate", "score a method's generated videos against the benchmark's ground truth"),
-    "weights": ("metrics.weights", "import (copy + sha256-verify) or list the metric networks' weights files"),
+    "weights": ("metrics.weights", "import (copy + sha256-verify), fetch (download + verify) or list the metric networks' weights files"),
     "report": ("benchmarks.report", "write reports/: Tables 1-3 beside the paper, per-clip drill-down, side-by-side videos, loss curves, deviations register (md, html, csv, json)"),
     "check-drift": ("benchmarks.drift", "compare metric results with committed reference metrics; non-zero exit on drift"),
     "warm": ("benchmarks.warm", "run a command (e.g. dvc repro) whose starcaster stages fork from one interpreter that imported torch once"),

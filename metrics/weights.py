@@ -2,7 +2,8 @@
 
 A full ``sha256`` is recorded only where a reference states it; otherwise ``sha256_prefix`` holds
 the hash prefix that the publisher embeds in the file name (torch.hub convention) or nothing, and
-``starcaster weights import DIR`` records the imported file's hash in ``<weights_dir>/weights.json``,
+``starcaster weights import DIR`` (files downloaded by hand) or ``starcaster weights fetch`` (networks with a
+direct download address, on a machine that reaches it) records the file's hash in ``<weights_dir>/weights.json``,
 which every later load verifies. In profiles that run a network without real weights
 (``init: random``), the network is seeded and labelled ``random-init:<seed>`` in every result.
 """
@@ -11,6 +12,8 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import tempfile
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,6 +30,8 @@ class WeightSpec:
     source: str
     sha256: str | None = None
     sha256_prefix: str | None = None
+    url: str | None = None  # a direct download address, where the publisher offers one (`weights fetch`)
+    member: str | None = None  # the file's name inside the zip archive at ``url``
 
 
 WEIGHTS: dict[str, WeightSpec] = {
@@ -36,10 +41,12 @@ WEIGHTS: dict[str, WeightSpec] = {
             "fid_inception", "pt_inception-2015-12-05-6726825d.pth",
             "https://github.com/mseitzer/pytorch-fid/releases/download/fid_weights/pt_inception-2015-12-05-6726825d.pth",
             sha256_prefix="6726825d",
+            url="https://github.com/mseitzer/pytorch-fid/releases/download/fid_weights/pt_inception-2015-12-05-6726825d.pth",
         ),
         WeightSpec(
             "i3d_torchscript", "i3d_torchscript.pt",
             "https://www.dropbox.com/s/ge9e5ujwgetktms/i3d_torchscript.pt (StyleGAN-V / StyleGAN2-ADA metrics)",
+            url="https://www.dropbox.com/s/ge9e5ujwgetktms/i3d_torchscript.pt?dl=1",
         ),
         WeightSpec(
             "i3d_pretrained_400", "i3d_pretrained_400.pt",
@@ -48,15 +55,18 @@ WEIGHTS: dict[str, WeightSpec] = {
         WeightSpec(
             "syncnet_v2", "syncnet_v2.model",
             "http://www.robots.ox.ac.uk/~vgg/software/lipsync/data/syncnet_v2.model (joonson/syncnet_python download_model.sh)",
+            url="http://www.robots.ox.ac.uk/~vgg/software/lipsync/data/syncnet_v2.model",
         ),
         WeightSpec(
             "lpips_alexnet", "alexnet-owt-7be5be79.pth",
             "https://download.pytorch.org/models/alexnet-owt-7be5be79.pth (torchvision AlexNet_Weights.IMAGENET1K_V1)",
             sha256_prefix="7be5be79",
+            url="https://download.pytorch.org/models/alexnet-owt-7be5be79.pth",
         ),
         WeightSpec(
             "arcface", "w600k_r50.onnx",
             "insightface buffalo_l model pack (https://github.com/deepinsight/insightface/tree/master/python-package)",
+            url="https://github.com/deepinsight/insightface/releases/download/v0.7/buffalo_l.zip", member="w600k_r50.onnx",
         ),
     )
 }
@@ -138,12 +148,70 @@ def import_dir(source_dir: str | os.PathLike, weights_dir: str | os.PathLike) ->
     return imported
 
 
+def _record(weights_dir: Path, name: str, digest: str) -> None:
+    index = _read_index(weights_dir)
+    index[name] = digest
+    atomic.write_json(weights_dir / INDEX, index)
+
+
+def _extract(archive: Path, member: str, dest: Path) -> None:
+    with zipfile.ZipFile(archive) as zf:
+        matches = [n for n in zf.namelist() if Path(n).name == member]
+        if not matches:
+            raise ValueError(f"{member} is not in the downloaded archive ({len(zf.namelist())} entries)")
+        with zf.open(matches[0]) as src, open(dest, "wb") as out:
+            shutil.copyfileobj(src, out)
+
+
+def fetch_one(name: str, weights_dir: str | os.PathLike, progress: bool = False) -> str:
+    """Download a network's file from its direct address, verify it, install it atomically and record its
+    sha256; return the hash. Nothing is left behind when the download or the check fails."""
+    from torch.hub import download_url_to_file
+
+    spec, weights_dir = WEIGHTS[name], Path(weights_dir)
+    if spec.url is None:
+        raise LookupError(f"{name}: no direct download address; obtain {spec.filename} from {spec.source} "
+                          f"and run `starcaster weights import DIR`")
+    with atomic.atomic_path(weights_dir / spec.filename) as tmp:
+        if spec.member is None:
+            download_url_to_file(spec.url, str(tmp), progress=progress)
+        else:
+            with tempfile.TemporaryDirectory(dir=weights_dir) as work:
+                archive = Path(work) / "archive.zip"
+                download_url_to_file(spec.url, str(archive), progress=progress)
+                _extract(archive, spec.member, tmp)
+        digest = verify(spec, tmp)
+    _record(weights_dir, name, digest)
+    return digest
+
+
+def fetch_all(names: list[str], weights_dir: str | os.PathLike) -> int:
+    """Fetch each network; print what came, what must be obtained by hand and what failed; 1 if any failed."""
+    unknown = sorted(set(names) - set(WEIGHTS))
+    if unknown:
+        print(f"unknown network(s) {', '.join(unknown)}; known: {', '.join(WEIGHTS)}")
+        return 2
+    failed = False
+    for name in names:
+        try:
+            print(f"fetched {name}: {fetch_one(name, weights_dir, progress=True)}")
+        except LookupError as err:
+            print(f"by hand: {err}")
+        except (OSError, ValueError, zipfile.BadZipFile) as err:  # URLError is an OSError; a wrong hash a ValueError
+            print(f"failed {name} from {WEIGHTS[name].url}: {err}")
+            failed = True
+    return 1 if failed else 0
+
+
 def add_arguments(parser) -> None:
     sub = parser.add_subparsers(dest="action", required=True)
     imp = sub.add_parser("import", help="copy and verify metric weights files from a folder")
     imp.add_argument("dir", help="folder holding downloaded weights files")
     imp.add_argument("--weights-dir", default=None, help="destination (default: params metrics.weights_dir)")
     sub.add_parser("list", help="list the metric networks, their files and sources")
+    fetch = sub.add_parser("fetch", help="download and verify the networks that have a direct download address")
+    fetch.add_argument("names", nargs="*", help=f"networks to fetch (default: all); one of {', '.join(WEIGHTS)}")
+    fetch.add_argument("--weights-dir", default=None, help="destination (default: params metrics.weights_dir)")
 
 
 def run(args) -> int:
@@ -156,6 +224,8 @@ def run(args) -> int:
         from benchmarks import params
 
         weights_dir = params.load()["metrics"]["weights_dir"]
+    if args.action == "fetch":
+        return fetch_all(args.names or list(WEIGHTS), weights_dir)
     imported = import_dir(args.dir, weights_dir)
     missing = sorted(set(WEIGHTS) - set(imported))
     for name, digest in imported.items():

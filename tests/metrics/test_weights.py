@@ -74,3 +74,88 @@ def test_cli_import_and_list(registry, tmp_path, capsys):
     assert "not found" in capsys.readouterr().out  # the 'prefixed' file was not supplied
     assert weights.run(SimpleNamespace(action="list")) == 0
     assert "https://example.org/net.pth" in capsys.readouterr().out
+
+
+@pytest.fixture
+def server(tmp_path):
+    """A local HTTP server over ``tmp_path / "site"`` standing in for the publishers' addresses."""
+    import functools
+    import threading
+    from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+
+    class Quiet(SimpleHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+    site = tmp_path / "site"
+    site.mkdir()
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=str(site)))
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield site, f"http://127.0.0.1:{httpd.server_address[1]}"
+    httpd.shutdown()
+    thread.join()
+
+
+def published(monkeypatch, **specs):
+    monkeypatch.setattr(weights, "WEIGHTS", {name: WeightSpec(name, **spec) for name, spec in specs.items()})
+
+
+def test_fetch_downloads_verifies_installs_and_records(server, tmp_path, monkeypatch):
+    import zipfile
+
+    site, base = server
+    (site / "net.pth").write_bytes(b"net weights")
+    with zipfile.ZipFile(site / "pack.zip", "w") as zf:
+        zf.writestr("pack/other.onnx", b"another network")
+        zf.writestr("pack/face.onnx", b"face weights")
+    net_sha = hashlib.sha256(b"net weights").hexdigest()
+    published(monkeypatch,
+              net=dict(filename="net.pth", source="s", sha256=net_sha, url=f"{base}/net.pth"),
+              face=dict(filename="face.onnx", source="s", url=f"{base}/pack.zip", member="face.onnx"))
+    dest = tmp_path / "weights"
+    assert weights.fetch_all(["net", "face"], dest) == 0
+    assert (dest / "net.pth").read_bytes() == b"net weights"
+    assert (dest / "face.onnx").read_bytes() == b"face weights"  # the member, not the archive
+    face_sha = hashlib.sha256(b"face weights").hexdigest()
+    assert json.loads((dest / "weights.json").read_text()) == {"net": net_sha, "face": face_sha}
+    assert weights.locate("face", dest) == (dest / "face.onnx", face_sha)
+    assert sorted(p.name for p in dest.iterdir()) == ["face.onnx", "net.pth", "weights.json"]  # no leftovers
+
+
+@pytest.mark.parametrize("spec, reason", [
+    (dict(sha256="0" * 64), "does not match the published sha256"),
+    (dict(sha256_prefix="00000000"), "published prefix"),
+    (dict(url_path="/missing.pth"), "404"),
+    (dict(url_path="/pack.zip", member="absent.onnx"), "not in the downloaded archive"),
+    (dict(member="net.pth"), "not a zip file"),
+])
+def test_fetch_failures_leave_nothing_and_exit_1(server, tmp_path, monkeypatch, capsys, spec, reason):
+    import zipfile
+
+    site, base = server
+    (site / "net.pth").write_bytes(b"net weights")
+    with zipfile.ZipFile(site / "pack.zip", "w") as zf:
+        zf.writestr("face.onnx", b"face weights")
+    url = base + spec.pop("url_path", "/net.pth")
+    published(monkeypatch, net=dict(filename="net.pth", source="s", url=url, **spec))
+    dest = tmp_path / "weights"
+    dest.mkdir()
+    assert weights.fetch_all(["net"], dest) == 1
+    out = capsys.readouterr().out
+    assert f"failed net from {url}" in out and reason in out
+    assert list(dest.iterdir()) == []
+
+
+def test_fetch_names_what_must_be_obtained_by_hand_and_refuses_unknown_names(tmp_path, monkeypatch, capsys):
+    published(monkeypatch, gated=dict(filename="g.pt", source="a registration page"))
+    assert weights.fetch_all(["gated"], tmp_path) == 0
+    assert "by hand: gated: no direct download address; obtain g.pt from a registration page" in capsys.readouterr().out
+    assert weights.fetch_all(["gated", "nope"], tmp_path) == 2
+    assert "unknown network(s) nope" in capsys.readouterr().out
+
+
+def test_every_direct_address_is_https_or_the_publishers_own_http():
+    for spec in weights.WEIGHTS.values():
+        if spec.url is not None:
+            assert spec.url.startswith("https://") or spec.name == "syncnet_v2", spec
