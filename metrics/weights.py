@@ -39,13 +39,13 @@ WEIGHTS: dict[str, WeightSpec] = {
     for s in (
         WeightSpec(
             "fid_inception", "pt_inception-2015-12-05-6726825d.pth",
-            "https://github.com/mseitzer/pytorch-fid/releases/download/fid_weights/pt_inception-2015-12-05-6726825d.pth",
+            "pytorch-fid's release fid_weights (mseitzer/pytorch-fid)",
             sha256_prefix="6726825d",
             url="https://github.com/mseitzer/pytorch-fid/releases/download/fid_weights/pt_inception-2015-12-05-6726825d.pth",
         ),
         WeightSpec(
             "i3d_torchscript", "i3d_torchscript.pt",
-            "https://www.dropbox.com/s/ge9e5ujwgetktms/i3d_torchscript.pt (StyleGAN-V / StyleGAN2-ADA metrics)",
+            "StyleGAN-V / StyleGAN2-ADA metrics (Dropbox)",
             url="https://www.dropbox.com/s/ge9e5ujwgetktms/i3d_torchscript.pt?dl=1",
         ),
         WeightSpec(
@@ -54,12 +54,12 @@ WEIGHTS: dict[str, WeightSpec] = {
         ),
         WeightSpec(
             "syncnet_v2", "syncnet_v2.model",
-            "http://www.robots.ox.ac.uk/~vgg/software/lipsync/data/syncnet_v2.model (joonson/syncnet_python download_model.sh)",
+            "VGG's lipsync page (joonson/syncnet_python download_model.sh)",
             url="http://www.robots.ox.ac.uk/~vgg/software/lipsync/data/syncnet_v2.model",
         ),
         WeightSpec(
             "lpips_alexnet", "alexnet-owt-7be5be79.pth",
-            "https://download.pytorch.org/models/alexnet-owt-7be5be79.pth (torchvision AlexNet_Weights.IMAGENET1K_V1)",
+            "torchvision AlexNet_Weights.IMAGENET1K_V1",
             sha256_prefix="7be5be79",
             url="https://download.pytorch.org/models/alexnet-owt-7be5be79.pth",
         ),
@@ -94,10 +94,7 @@ def locate(name: str, weights_dir: str | os.PathLike) -> tuple[Path, str]:
     weights_dir = Path(weights_dir)
     path = weights_dir / spec.filename
     if not path.exists():
-        raise FileNotFoundError(
-            f"weights for {name!r} not found at {path}; obtain {spec.filename} from {spec.source} "
-            f"and run `starcaster weights import DIR`"
-        )
+        raise FileNotFoundError(f"weights for {name!r} not found at {path}; {_how_to_obtain(spec)}")
     return path, verify(spec, path, _read_index(weights_dir).get(name))
 
 
@@ -134,7 +131,6 @@ def load_state_dict(path: str | os.PathLike) -> dict:
 def import_dir(source_dir: str | os.PathLike, weights_dir: str | os.PathLike) -> dict[str, str]:
     """Copy every known weights file found in ``source_dir`` into ``weights_dir``, verified; return {name: sha256}."""
     source_dir, weights_dir = Path(source_dir), Path(weights_dir)
-    index = _read_index(weights_dir)
     imported = {}
     for spec in WEIGHTS.values():
         src = source_dir / spec.filename
@@ -143,9 +139,15 @@ def import_dir(source_dir: str | os.PathLike, weights_dir: str | os.PathLike) ->
         digest = verify(spec, src)
         with atomic.atomic_path(weights_dir / spec.filename) as tmp:
             shutil.copyfile(src, tmp)
-        imported[spec.name] = index[spec.name] = digest
-    atomic.write_json(weights_dir / INDEX, index)
+        _record(weights_dir, spec.name, digest)
+        imported[spec.name] = digest
     return imported
+
+
+def _how_to_obtain(spec: WeightSpec) -> str:
+    if spec.url is not None:
+        return f"run `starcaster weights fetch {spec.name}` (from {spec.url}), or download it and `starcaster weights import DIR`"
+    return f"obtain {spec.filename} from {spec.source} and run `starcaster weights import DIR`"
 
 
 def _record(weights_dir: Path, name: str, digest: str) -> None:
@@ -170,8 +172,7 @@ def fetch_one(name: str, weights_dir: str | os.PathLike, progress: bool = False)
 
     spec, weights_dir = WEIGHTS[name], Path(weights_dir)
     if spec.url is None:
-        raise LookupError(f"{name}: no direct download address; obtain {spec.filename} from {spec.source} "
-                          f"and run `starcaster weights import DIR`")
+        raise LookupError(f"{name}: no direct download address; {_how_to_obtain(spec)}")
     with atomic.atomic_path(weights_dir / spec.filename) as tmp:
         if spec.member is None:
             download_url_to_file(spec.url, str(tmp), progress=progress)
@@ -217,7 +218,7 @@ def add_arguments(parser) -> None:
 def run(args) -> int:
     if args.action == "list":
         for spec in WEIGHTS.values():
-            print(f"{spec.name:20s} {spec.filename:40s} {spec.sha256 or 'sha256 unknown'}  {spec.source}")
+            print(f"{spec.name:20s} {spec.filename:40s} {spec.sha256 or 'sha256 unknown'}  {spec.url or spec.source}")
         return 0
     weights_dir = args.weights_dir
     if weights_dir is None:

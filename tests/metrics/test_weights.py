@@ -159,3 +159,9 @@ def test_every_direct_address_is_https_or_the_publishers_own_http():
     for spec in weights.WEIGHTS.values():
         if spec.url is not None:
             assert spec.url.startswith("https://") or spec.name == "syncnet_v2", spec
+
+
+def test_a_missing_file_with_a_direct_address_names_the_fetch_command(tmp_path, monkeypatch):
+    published(monkeypatch, net=dict(filename="net.pth", source="s", url="https://example.org/n.pth"))
+    with pytest.raises(FileNotFoundError, match=r"starcaster weights fetch net` \(from https://example.org/n.pth\)"):
+        weights.locate("net", tmp_path)
