@@ -36,6 +36,10 @@ class ModelConfig:
     latent_channels: int = 4
     vae_factor: int = 8  # image pixels per latent pixel
     autoencoder: str = "sd_vae"  # sd_vae (AutoencoderKL with ``vae`` values) | space_to_depth (model/autoencoder.py)
+    # what the UNet predicts: epsilon (SD1.5, Arc2Face) | sample (x0). The mini UNet's 32-channel first block
+    # cannot carry 192-channel white noise (its eps loss stalls at ~0.89), while 32 components hold 99.7% of
+    # MiniTalk's 8 x 8 x 3 pixel patches: mini predicts x0 (deviation D24)
+    prediction_type: str = "epsilon"
     vae: dict | None = None
 
     @property
@@ -111,7 +115,7 @@ def _mini() -> ModelConfig:
     return ModelConfig(preset="mini", unet=unet, motion=motion, text_encoder=text, identity_dim=128,
                        audio_layers=1, audio_dim=64, audio_hidden=64, audio_tokens=4, camera_hidden=32,
                        camera_tokens=2, lora_rank=4, latent_channels=3 * 8 * 8, vae_factor=8,
-                       autoencoder="space_to_depth")
+                       autoencoder="space_to_depth", prediction_type="sample")
 
 
 PRESETS = {"paper": _paper, "mini": _mini}

@@ -23,10 +23,10 @@ from model.trajectory import camera_labels as trajectory_labels
 from model.trajectory import camera_trajectory
 
 
-def make_scheduler() -> DPMSolverMultistepScheduler:
-    """SD1.5's noise schedule (epsilon prediction), as Arc2Face samples with it."""
+def make_scheduler(prediction_type: str = "epsilon") -> DPMSolverMultistepScheduler:
+    """SD1.5's noise schedule, as Arc2Face samples with it; ``prediction_type`` is the preset's."""
     return DPMSolverMultistepScheduler(num_train_timesteps=1000, beta_start=0.00085, beta_end=0.012,
-                                       beta_schedule="scaled_linear", prediction_type="epsilon")
+                                       beta_schedule="scaled_linear", prediction_type=prediction_type)
 
 
 @dataclass

@@ -104,11 +104,22 @@ class STARCasterModel(ModelMixin, ConfigMixin):
         self.reference_unet.load_state_dict(image_unet.state_dict())
         video = build_video_unet(image_unet, adapter, zero_init=False).state_dict()
         own = self.unet.state_dict()
-        by_plain_name = {name.replace(".base_layer", ""): name for name in own}
+        by_plain_name = _plain_names(own)
         missing = [name for name in video if name not in by_plain_name]
         if missing:
             raise ValueError(f"weights do not fit the model config: {missing[:5]} ...")
         self.unet.load_state_dict({by_plain_name[name]: value for name, value in video.items()}, strict=False)
+
+    def image_unet_state(self) -> dict[str, torch.Tensor]:
+        """The denoising UNet's spatial weights under ``UNet2DConditionModel`` names: the image model inside the
+        video UNet (LoRA base weights; the temporal blocks, LoRA deltas and stream K/V left out)."""
+        own = self.unet.state_dict()
+        by_plain_name = _plain_names(own)
+        return {name: own[by_plain_name[name]] for name in self.reference_unet.state_dict()}
+
+    def sync_reference_unet(self) -> None:
+        """Reference UNet := the denoising UNet's image weights (after stage 0 has trained them)."""
+        self.reference_unet.load_state_dict(self.image_unet_state())
 
     @classmethod
     def from_arc2face(cls, model_kwargs: dict, unet_folder: str | Path, adapter_folder: str | Path) -> "STARCasterModel":
@@ -127,30 +138,38 @@ class STARCasterModel(ModelMixin, ConfigMixin):
         return model
 
 
+def _plain_names(video_state: dict) -> dict[str, str]:
+    """Video UNet parameter names keyed by their name without peft's LoRA wrapping (``.base_layer``)."""
+    return {name.replace(".base_layer", ""): name for name in video_state}
+
+
 def parameter_groups(model: STARCasterModel) -> dict[str, int]:
     """Parameter counts by part: the paper quotes ~0.9B image UNet + ~0.5B temporal blocks."""
-    groups = {"image_unet": 0, "temporal": 0, "lora": 0, "audio": 0, "camera": 0, "reference_unet": 0}
+    groups = dict.fromkeys(("image_unet", "temporal", "lora", "audio", "camera", "reference_unet"), 0)
     for name, param in model.named_parameters():
-        group = _group(name)
-        key = group or ("reference_unet" if name.startswith("reference_unet.") else "image_unet")
-        groups[key] += param.numel()
+        groups[_group(name)] += param.numel()
     return groups
 
 
-def _group(name: str) -> str | None:
+def _group(name: str) -> str:
     if "lora_" in name:
         return "lora"
+    if name.startswith("reference_unet."):
+        return "reference_unet"
     if name.startswith("unet.") and "motion_modules" in name:
         return "temporal"
     for stream in STREAMS:
         if name.startswith(f"{stream}_proj.") or f"processor.to_k.{stream}." in name or f"processor.to_v.{stream}." in name:
             return stream
-    return None
+    return "image_unet"
 
 
+# (0) the identity-conditioned image prior, Arc2Face's place: the denoising UNet's own spatial weights (paper:
+# Arc2Face as published, no training; mini: trained on MiniTalk frames, model/training/image_prior.py);
 # paper Sec. 3.4: (1) temporal + audio; (2) + LoRA with the reference UNet; (3) the same weights with the
 # camera stream replacing the audio one
-STAGE_GROUPS = {1: ("temporal", "audio"), 2: ("temporal", "audio", "lora"), 3: ("temporal", "lora", "camera")}
+STAGE_GROUPS = {0: ("image_unet",), 1: ("temporal", "audio"), 2: ("temporal", "audio", "lora"),
+                3: ("temporal", "lora", "camera")}
 
 
 def trainable_parameter_names(model: STARCasterModel, stage: int) -> list[str]:

@@ -1,6 +1,7 @@
 """Does the generated mouth follow the audio? Issue 5's check of stage 1 on held-out MiniTalk clips.
 
     python scripts/bench_mouth_sync.py --out docs/bench/mouth_sync_mini.json
+    python scripts/bench_mouth_sync.py --untrained DIR/stage0/model --trained DIR/stage1/model --steps 25 --out F
 
 On every clip of the th1kh and hallo3 manifests (held out from training), the mouth opening measured with
 dlib's 68 landmarks on each generated frame (inner-lip gap over the inter-ocular distance,
@@ -9,8 +10,10 @@ the opening MiniTalk rendered for that frame: Pearson r over the frames where a 
 amplitude (std of the measured over std of the rendered opening). A mouth that barely moves (amplitude
 below MIN_AMPLITUDE: a still image's landmark jitter, e.g. its first, sharper key frame) gets no r.
 Methods: the ground truth (the instrument's ceiling), the static reference (a still mouth), and
-STARCaster's network before training (its random initial weights, exported by a 0-step stage-1 run) and
-after stage 1 (``train.stage1.out``), both sampled here with the profile's sampler settings.
+STARCaster's network before stage 1 (the model it starts from, ``train.stage1.init_from``: the image prior with
+fresh temporal and audio layers) and after it (``train.stage1.out``), both sampled here ID-driven (stage 1
+trains without the reference UNet) with the profile's sampler settings, ``--steps`` overriding the step count.
+``scripts/mouth_sync_training.py`` trains the two networks far enough to draw faces (docs/training.md).
 """
 from __future__ import annotations
 
@@ -66,45 +69,42 @@ def method_sync(params: dict, runs: Path, method: str) -> dict:
     return {"mean_pearson_r": float(np.mean(r)) if r else None, "clips_scored": len(r), "clips": clips}
 
 
-def generate_with(params: dict, model: str, work: Path, name: str) -> Path:
-    """STARCaster's portrait-driven sampling of the two benchmarks with ``model`` into ``work/name``."""
-    variant = {**params, "baselines": {**params["baselines"], "starcaster": {**params["baselines"]["starcaster"], "model": model}}}
+def generate_with(params: dict, model: str, work: Path, name: str, steps: int) -> Path:
+    """STARCaster's ID-driven sampling of the two benchmarks with ``model`` into ``work/name``."""
+    settings = {**params["baselines"]["starcaster"], "id_model": model, "steps": steps}
     path = work / f"{name}.yaml"
-    path.write_text(yaml.safe_dump(variant))
+    path.write_text(yaml.safe_dump({**params, "baselines": {**params["baselines"], "starcaster": settings}}))
     for benchmark in BENCHMARKS:
-        subprocess.run(["starcaster", "generate", "--benchmark", benchmark, "--method", "starcaster", "--params", str(path),
-                        "--runs", str(work / name)], check=True, cwd=REPO)
+        subprocess.run(["starcaster", "generate", "--benchmark", benchmark, "--method", "starcaster_id", "--params",
+                        str(path), "--runs", str(work / name)], check=True, cwd=REPO)
     return work / name
-
-
-def untrained_model(params: dict, work: Path) -> str:
-    """The stage-1 network's random initial weights, exported by a run of 0 steps."""
-    out = work / "untrained_stage1"
-    stage1 = {**params["train"]["stage1"], "out": str(out), "max_steps": 0}
-    path = work / "untrained.yaml"
-    path.write_text(yaml.safe_dump({**params, "train": {**params["train"], "stage1": stage1}}))
-    subprocess.run(["starcaster", "train", "--stage", "1", "--params", str(path)], check=True, cwd=REPO)
-    return str(out / "model")
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--params", default=str(REPO / "params.yaml"))
     parser.add_argument("--runs", type=Path, default=REPO / "runs", help="the pipeline's runs (ground truth, static reference)")
+    parser.add_argument("--untrained", help="the network before stage 1 (default: train.stage1.init_from)")
+    parser.add_argument("--trained", help="the network after stage 1 (default: train.stage1.out/model)")
+    parser.add_argument("--steps", type=int, help="sampler steps (default: baselines.starcaster.steps)")
     parser.add_argument("--out", type=Path, help="write the results here as JSON")
     args = parser.parse_args(argv)
 
     from benchmarks import params as params_module
 
     params = params_module.load(args.params)
-    trained = str(Path(params["train"]["stage1"]["out"]) / "model")
+    untrained = args.untrained or params["train"]["stage1"]["init_from"]
+    trained = args.trained or str(Path(params["train"]["stage1"]["out"]) / "model")
+    steps = args.steps or params["baselines"]["starcaster"]["steps"]
     with tempfile.TemporaryDirectory(prefix="mouth-sync-") as tmp:
         work = Path(tmp)
         methods = {"ground_truth": (args.runs, "ground_truth"), "static_reference": (args.runs, "static_reference"),
-                   "untrained": (generate_with(params, untrained_model(params, work), work, "untrained"), "starcaster"),
-                   "stage1": (generate_with(params, trained, work, "stage1"), "starcaster")}
+                   "untrained": (generate_with(params, untrained, work, "untrained", steps), "starcaster_id"),
+                   "stage1": (generate_with(params, trained, work, "stage1", steps), "starcaster_id")}
         result = {"profile": params["profile"], "benchmarks": list(BENCHMARKS), "max_frames": params["metrics"]["max_frames"],
-                  "stage1_model": trained, "methods": {name: method_sync(params, runs, m) for name, (runs, m) in methods.items()}}
+                  "untrained_model": untrained, "stage1_model": trained, "sampler_steps": steps,
+                  "guidance": params["baselines"]["starcaster"]["guidance"],
+                  "methods": {name: method_sync(params, runs, m) for name, (runs, m) in methods.items()}}
     for name, m in result["methods"].items():
         faces = sum(c["frames_with_face"] for c in m["clips"].values()), sum(c["frames"] for c in m["clips"].values())
         r = "n/a" if m["mean_pearson_r"] is None else f"{m['mean_pearson_r']:+.3f}"

@@ -7,7 +7,7 @@ from pathlib import Path
 log = logging.getLogger(__name__)
 
 # stage number -> "module:class" (imported on use); see model/training/stage.py for the interface
-STAGES = {1: "model.training.stage:Stage1", 2: "model.training.self_forcing:Stage2",
+STAGES = {0: "model.training.image_prior:Stage0", 1: "model.training.stage:Stage1", 2: "model.training.self_forcing:Stage2",
           3: "model.training.camera_adaptation:Stage3"}
 
 
@@ -20,7 +20,8 @@ def stage_class(number: int):
 
 def add_arguments(parser) -> None:
     parser.add_argument("--stage", type=int, required=True, choices=sorted(STAGES),
-                        help="1 audio-driven motion, 2 autoregressive self-forcing, 3 temporal-to-spatial")
+                        help="0 image prior (mini's Arc2Face), 1 audio-driven motion, 2 autoregressive self-forcing, "
+                             "3 temporal-to-spatial")
     parser.add_argument("--variant", default=None, help="a run of train.variants (the HDTF phase, an ablation) merged over the stage's values")
     parser.add_argument("--params", default="params.yaml", help="params file with a train: section")
 
@@ -108,6 +109,8 @@ def run(args) -> int:
     result = train(stage, dataset, config, run_fingerprint(settings, sources))
     if not PartialState().is_main_process:
         return 0
+    if hasattr(stage, "before_export"):  # stage 0 hands its image weights to the reference UNet
+        stage.before_export()
     export_model(pipe.model, out / "model")
     atomic.write_json(out / "summary.json", {
         **result, "stage": args.stage, "variant": args.variant, "model_preset": model_config.preset,

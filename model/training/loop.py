@@ -6,6 +6,7 @@ import dataclasses
 import logging
 import math
 import shutil
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -37,6 +38,8 @@ class TrainConfig:
     mixed_precision: str = "bf16"  # used on GPU only; CPU trains in fp32 (no)
     gradient_checkpointing: bool = False
     num_workers: int = 0
+    max_seconds: float | None = None  # wall-clock budget (a cluster's time limit): stop early, checkpointed
+
 
     @classmethod
     def from_params(cls, section: dict) -> "TrainConfig":
@@ -59,12 +62,23 @@ def log_step(live, step: int, values: dict[str, float]) -> None:
     live.next_step()
 
 
+def out_of_time(accelerator, deadline: float | None) -> bool:
+    """Whether the time budget is spent, on the main process's clock, so that every process stops at one step."""
+    from accelerate.utils import broadcast
+
+    if deadline is None:
+        return False
+    return bool(broadcast(torch.tensor([time.monotonic() > deadline], device=accelerator.device)).item())
+
+
 def train(stage, dataset, config: TrainConfig, fingerprint: str = "") -> dict:
     """Train ``stage`` (any class of ``cli.STAGES``) on ``dataset`` (items keyed by (index, stream position):
     ``data.SegmentDataset``, ``multiview_data.MultiviewDataset``) up to ``config.max_steps``, resuming from
     the newest checkpoint under ``{out}/checkpoints`` if it was written by a run of the same ``fingerprint``
     (``fingerprint.run_fingerprint``); another run's checkpoints and loss log are removed and training starts
-    afresh. Returns the final step and last losses."""
+    afresh. With ``config.max_seconds`` it stops at the first step ending past that budget (a later run of the
+    same fingerprint resumes there). Returns the final step, last losses, whether time ran out and, on a GPU, the
+    peak memory allocated."""
     from diffusers.optimization import get_scheduler
     from dvclive import Live
 
@@ -106,8 +120,10 @@ def train(stage, dataset, config: TrainConfig, fingerprint: str = "") -> dict:
     live = Live(str(out / "dvclive"), resume=resume_from is not None, save_dvc_exp=False, dvcyaml=None) \
         if accelerator.is_main_process else None
     losses: dict[str, float] = {}
+    deadline = None if config.max_seconds is None else time.monotonic() + config.max_seconds
+    timed_out = False
     model.train()
-    while step < config.max_steps:
+    while step < config.max_steps and not timed_out:
         totals: dict[str, float] = {}
         for _ in range(config.gradient_accumulation_steps):
             batch = {k: v.to(accelerator.device) for k, v in next(batches).items()}
@@ -129,7 +145,8 @@ def train(stage, dataset, config: TrainConfig, fingerprint: str = "") -> dict:
                   for name, v in totals.items()}
         if live is not None:
             log_step(live, step, {**losses, "lr": scheduler.get_last_lr()[0]})
-        if step % config.checkpoint_every == 0 or step == config.max_steps:
+        timed_out = out_of_time(accelerator, deadline)
+        if step % config.checkpoint_every == 0 or step == config.max_steps or timed_out:
             checkpoint.save(out / "checkpoints", step, accelerator, model, optimizer, scheduler,
                             {"samples_seen": step * samples_per_step, "stage": stage.number, "seed": config.seed,
                              "fingerprint": fingerprint})
@@ -138,7 +155,12 @@ def train(stage, dataset, config: TrainConfig, fingerprint: str = "") -> dict:
     if live is not None:
         live.end()
     accelerator.wait_for_everyone()
-    return {"step": step, "losses": losses}
+    if timed_out:
+        log.warning("time budget of %s s spent at step %d of %d", config.max_seconds, step, config.max_steps)
+    result = {"step": step, "losses": losses, "out_of_time": timed_out}
+    if accelerator.device.type == "cuda":
+        result["peak_gpu_memory_gib"] = torch.cuda.max_memory_allocated(accelerator.device) / 2 ** 30
+    return result
 
 
 def export_model(model, folder: Path) -> None:

@@ -6,8 +6,29 @@ import torch
 from model.lipreading import TEMPORAL_RADIUS, LipReader
 
 
+PREDICTION_TYPES = ("epsilon", "sample")  # ModelConfig.prediction_type
+
+
+def _check(prediction_type: str) -> None:
+    if prediction_type not in PREDICTION_TYPES:
+        raise ValueError(f"unsupported prediction type {prediction_type!r}: one of {PREDICTION_TYPES}")
+
+
+def diffusion_target(prediction_type: str, latents: torch.Tensor, noise: torch.Tensor) -> torch.Tensor:
+    """What the network is trained to predict from ``add_noise(latents, noise, t)``."""
+    _check(prediction_type)
+    return noise if prediction_type == "epsilon" else latents
+
+
+def predicted_x0(prediction_type: str, noisy: torch.Tensor, prediction: torch.Tensor, alpha: torch.Tensor) -> torch.Tensor:
+    """The clean latents a prediction implies at noise level ``alpha`` (the cumulative alpha, broadcastable):
+    x0 = (x_t - sqrt(1 - a_t) eps) / sqrt(a_t) for epsilon; the prediction itself for sample."""
+    _check(prediction_type)
+    return (noisy - (1 - alpha).sqrt() * prediction) / alpha.sqrt() if prediction_type == "epsilon" else prediction
+
+
 def diffusion_loss(prediction: torch.Tensor, target: torch.Tensor, supervised: torch.Tensor) -> torch.Tensor:
-    """Mean squared error of the noise prediction over the supervised frames only.
+    """Mean squared error of the prediction (``diffusion_target``) over the supervised frames only.
 
     prediction, target (B, C, F, h, w); supervised (F,) or (B, F) bool -- False for the clean context frames,
     whose (t = 0) predictions carry no training signal.

@@ -19,7 +19,7 @@ import torch
 from model.pipeline import STARCasterPipeline
 from model.starcaster import set_trainable
 from model.training.data import SegmentDataset, find_clips
-from model.training.losses import diffusion_loss
+from model.training.losses import diffusion_loss, diffusion_target
 from model.training.stage import make_noise_scheduler
 
 
@@ -131,4 +131,5 @@ class Stage2:
         sample = torch.cat([context, self.noise_scheduler.add_noise(target, noise, t)], dim=2)
         timesteps = torch.cat([torch.zeros(size, n, dtype=t.dtype, device=device), t[:, None].expand(size, N)], dim=1)
         prediction = model(sample, timesteps, identity, audio, window(cameras, start - n, count), keep_reference)
-        return {"diffusion": diffusion_loss(prediction[:, :, n:], noise, torch.ones(N, dtype=torch.bool))}
+        target = diffusion_target(self.noise_scheduler.config.prediction_type, target, noise)
+        return {"diffusion": diffusion_loss(prediction[:, :, n:], target, torch.ones(N, dtype=torch.bool))}

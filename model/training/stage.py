@@ -6,7 +6,8 @@ Each segment is N noisy frames after n clean context frames at t = 0 (teacher fo
 lays out its windows); the loss ignores the context frames. From ``lipread_start_step`` on (None = never,
 the no-lip-reading ablation) the lip-reading loss is added with ``lipread_weight`` (Sec. 3.3, Supp. B).
 Every stage class has the interface ``model.training.cli`` drives: ``from_settings(pipe, settings)``,
-``make_dataset(settings, model_config)``, ``prepare_model()`` and ``losses(model, batch, step)``; ``cli.STAGES`` lists them.
+``make_dataset(settings, model_config)``, ``prepare_model()`` and ``losses(model, batch, step)``, and optionally
+``before_export()``; ``cli.STAGES`` lists them.
 """
 from __future__ import annotations
 
@@ -19,11 +20,11 @@ from model.lipreading import LipReader
 from model.pipeline import STARCasterPipeline
 from model.starcaster import set_trainable
 from model.training.data import SegmentDataset, find_clips
-from model.training.losses import diffusion_loss, lipread_loss
+from model.training.losses import diffusion_loss, diffusion_target, lipread_loss, predicted_x0
 
 
 def make_noise_scheduler(pipe: STARCasterPipeline) -> DDPMScheduler:
-    """The forward process the sampler's scheduler inverts (same betas, epsilon prediction)."""
+    """The forward process the sampler's scheduler inverts (same betas and prediction type)."""
     return DDPMScheduler.from_config(pipe.scheduler.config)
 
 
@@ -92,7 +93,8 @@ class Stage1:
         timesteps[:, :n] = 0
         prediction = model(noisy, timesteps, identity, audio)
         supervised = torch.arange(count, device=device) >= n
-        terms = {"diffusion": diffusion_loss(prediction, noise, supervised)}
+        target = diffusion_target(self.noise_scheduler.config.prediction_type, latents, noise)
+        terms = {"diffusion": diffusion_loss(prediction, target, supervised)}
         if self.lipread_start_step is not None and step >= self.lipread_start_step:
             generated = torch.cat([frames[:, :n], self.decode_x0(noisy[:, :, n:], prediction[:, :, n:], t)], dim=1)
             self.lip_reader.to(device)
@@ -101,10 +103,10 @@ class Stage1:
         return terms
 
     def decode_x0(self, noisy: torch.Tensor, prediction: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
-        """The clean frames the epsilon prediction implies, x0 = (x_t - sqrt(1 - a_t) eps) / sqrt(a_t), decoded
-        with gradients: (B, C, F, h, w) -> (B, F, 3, H, W) in [0, 1] (clamped like the sampler's output)."""
+        """The clean frames the prediction implies (``losses.predicted_x0``), decoded with gradients:
+        (B, C, F, h, w) -> (B, F, 3, H, W) in [0, 1] (clamped like the sampler's output)."""
         alpha = self.noise_scheduler.alphas_cumprod.to(noisy.device)[t].view(-1, 1, 1, 1, 1)
-        x0 = (noisy - (1 - alpha).sqrt() * prediction) / alpha.sqrt()
+        x0 = predicted_x0(self.noise_scheduler.config.prediction_type, noisy, prediction, alpha)
         vae = self.pipe.vae
         # one frame at a time, as the sampler decodes: with a checkpointed decoder the backward recomputes
         # one frame's activations at a time

@@ -127,6 +127,8 @@ def test_every_profile_fine_tunes_stage1_on_hdtf_before_stage2_ablations_include
         cli.stage_settings(train, 2, "no_lipread_stage2")["init_from"]:
             "starcaster train --stage 1 --variant no_lipread_hdtf",
         no_lipread_hdtf["init_from"]: "starcaster train --stage 1 --variant no_lipread",
+        train["stage1"]["init_from"]: "starcaster train --stage 0",  # the image prior
+        cli.stage_settings(train, 1, "no_lipread")["init_from"]: "starcaster train --stage 0",
     }
     assert {folder: cli.producer(train, folder) for folder in chain} == chain
     assert hdtf["benchmarks"] == no_lipread_hdtf["benchmarks"] == ["hdtf"]
@@ -134,3 +136,4 @@ def test_every_profile_fine_tunes_stage1_on_hdtf_before_stage2_ablations_include
     assert hdtf["lipread_start_step"] == 0 and no_lipread_hdtf["lipread_start_step"] is None
     if profile == "paper":
         assert hdtf["max_steps"] == 10_000  # Supp. B
+        assert train["stage0"]["max_steps"] == 0  # Arc2Face as published

@@ -62,6 +62,19 @@ def test_killed_and_resumed_run_equals_the_straight_run(straight, clips, mini_co
     assert result["losses"] == straight[2]["losses"]
 
 
+def test_a_spent_time_budget_stops_at_a_checkpoint_and_the_next_run_resumes(straight, clips, mini_config, tmp_path):
+    out = tmp_path / "budget"
+    _, stopped = fresh_run(clips, mini_config, out, gradient_accumulation_steps=2, max_seconds=0)
+    assert stopped["step"] == 1 and stopped["out_of_time"]
+    assert [p.name for p in (out / "checkpoints").iterdir()] == [checkpoint.folder_name(1)]
+    _, result = fresh_run(clips, mini_config, out, gradient_accumulation_steps=2)
+    assert result == straight[2] and not result["out_of_time"]
+    final = checkpoint.folder_name(STEPS)
+    a = load_file(straight[0] / "checkpoints" / final / "trainable.safetensors")
+    b = load_file(out / "checkpoints" / final / "trainable.safetensors")
+    assert all(torch.equal(a[k], b[k]) for k in a)
+
+
 def test_checkpoints_state_and_loss_log(straight):
     out, _, result = straight
     assert sorted(p.name for p in (out / "checkpoints").iterdir()) == [checkpoint.folder_name(s) for s in (3, 6)]
@@ -75,7 +88,7 @@ def test_checkpoints_state_and_loss_log(straight):
 def test_finished_run_does_not_train_again(straight, clips, mini_config):
     out, _, result = straight
     stage, again = fresh_run(clips, mini_config, out, gradient_accumulation_steps=2)
-    assert again == {"step": STEPS, "losses": {}}
+    assert again == {"step": STEPS, "losses": {}, "out_of_time": False}
     saved = load_file(out / "checkpoints" / checkpoint.folder_name(STEPS) / "trainable.safetensors")
     assert all(torch.equal(p, saved[n]) for n, p in stage.pipe.model.named_parameters() if n in saved)
 

@@ -2,7 +2,10 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from model.training.losses import diffusion_loss
+from diffusers import DDPMScheduler
+
+from model.pipeline import make_scheduler
+from model.training.losses import PREDICTION_TYPES, diffusion_loss, diffusion_target, predicted_x0
 
 
 def test_equals_mse_over_the_supervised_frames():
@@ -30,3 +33,21 @@ def test_per_sample_mask_and_no_supervised_frame():
     assert diffusion_loss(pred, target, only_first).item() == 1.0
     with pytest.raises(ValueError, match="no supervised frame"):
         diffusion_loss(pred, target, torch.zeros(3, dtype=torch.bool))
+
+
+@pytest.mark.parametrize("prediction_type", PREDICTION_TYPES)
+def test_targets_and_x0_agree_with_the_schedulers(prediction_type):
+    """The training target of each prediction type gives the clean latents back, as diffusers' scheduler reads it."""
+    noise_scheduler = DDPMScheduler.from_config(make_scheduler(prediction_type).config)
+    g = torch.Generator().manual_seed(2)
+    latents, noise = torch.rand(3, 4, 5, 5, generator=g) * 2 - 1, torch.randn(3, 4, 5, 5, generator=g)
+    t = torch.tensor([20, 500, 980])
+    noisy = noise_scheduler.add_noise(latents, noise, t)
+    target = diffusion_target(prediction_type, latents, noise)
+    alpha = noise_scheduler.alphas_cumprod[t].view(-1, 1, 1, 1)
+    assert torch.allclose(predicted_x0(prediction_type, noisy, target, alpha), latents, atol=1e-4)
+    for i in range(3):
+        read = noise_scheduler.step(target[i:i + 1], int(t[i]), noisy[i:i + 1]).pred_original_sample
+        assert torch.allclose(read, latents[i:i + 1], atol=1e-4)
+    with pytest.raises(ValueError, match="prediction type"):
+        diffusion_target("v_prediction", latents, noise)

@@ -45,3 +45,18 @@ def test_a_still_or_faceless_mouth_has_no_correlation():
     assert bench.clip_sync(still, rendered)["pearson_r"] is None
     assert bench.clip_sync(np.full(40, np.nan), rendered) == {"frames": 40, "frames_with_face": 0, "amplitude": None,
                                                               "pearson_r": None}
+
+
+def test_gpu_training_chains_stage1_on_the_trained_prior_within_its_budgets(tmp_path):
+    from benchmarks.params import load
+    from model.training.cli import stage_settings
+    from tests.scripts import SCRIPTS
+
+    training = load_script("mouth_sync_training")
+    train = training.training_params(load(SCRIPTS.parent / "params.yaml"), tmp_path, {0: 30.0, 1: 20.0})["train"]
+    prior, stage1 = stage_settings(train, 0), stage_settings(train, 1)
+    assert stage1["init_from"] == str(tmp_path / "stage0" / "model") and prior["out"] == str(tmp_path / "stage0")
+    assert (prior["max_seconds"], stage1["max_seconds"]) == (30.0, 20.0)
+    assert prior["max_steps"] == stage1["max_steps"] == training.ENDLESS
+    assert prior["batch_size"] == training.OVERRIDES["stage0"]["batch_size"]
+    assert stage1["lipread_start_step"] == training.OVERRIDES["stage1"]["lipread_start_step"]

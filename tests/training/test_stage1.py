@@ -2,6 +2,7 @@ import pytest
 import torch
 
 from model.starcaster import trainable_parameter_names
+from model.training.losses import diffusion_target
 from model.training.stage import Stage1
 from tests.training.conftest import CONTEXT, make_dataset, make_stage
 from tests.training.test_lipreading import small_reader
@@ -120,13 +121,16 @@ def test_lipread_term_is_off_before_its_step_and_on_after(clips, mini_config, tm
         Stage1(stage.pipe, CONTEXT, 0.0, 0.0, None, 3)
 
 
-def test_predicted_x0_is_decoded_with_the_scheduler_alphas(clips, mini_config, tmp_path):
+@pytest.mark.parametrize("prediction_type", ["epsilon", "sample"])
+def test_predicted_x0_is_decoded_with_the_scheduler_alphas(clips, mini_config, tmp_path, prediction_type):
     stage = lip_stage(mini_config, tmp_path)
+    stage.noise_scheduler.register_to_config(prediction_type=prediction_type)
     frames = batch_of(make_dataset(clips, mini_config))["frames"]
     latents = stage.pipe.encode_images(frames.flatten(0, 1)).unflatten(0, frames.shape[:2]).transpose(1, 2)
     noise, t = torch.randn_like(latents), torch.tensor([10, 900])
     noisy = stage.noise_scheduler.add_noise(latents, noise, t)
-    assert torch.allclose(stage.decode_x0(noisy, noise, t), frames, atol=1e-4)  # the true noise gives the frames back
+    true = diffusion_target(prediction_type, latents, noise)
+    assert torch.allclose(stage.decode_x0(noisy, true, t), frames, atol=1e-4)  # the true target gives the frames back
     assert not torch.allclose(stage.decode_x0(noisy, torch.zeros_like(noise), t), frames, atol=1e-2)
 
 
@@ -162,6 +166,7 @@ def test_sd_vae_decoding_of_x0_matches_the_sampler_and_checkpointing(mini_config
     from model.config import get_config
 
     stage = lip_stage(mini_config, tmp_path)
+    stage.noise_scheduler.register_to_config(prediction_type=get_config("paper").prediction_type)
     torch.manual_seed(0)
     stage.pipe.vae = AutoencoderKL(**{**get_config("paper").vae, "block_out_channels": (32, 32, 64, 64),
                                       "norm_num_groups": 32}).requires_grad_(False)
