@@ -27,6 +27,7 @@ class Stage0:
     identity_dropout: float  # probability of the unconditional identity (the empty prompt), for guidance
 
     number = 0
+    sequence_frames = 1  # frames per item
 
     def __post_init__(self):
         self.noise_scheduler = make_noise_scheduler(self.pipe)
@@ -36,7 +37,7 @@ class Stage0:
         return cls(pipe, settings["identity_dropout"])
 
     def make_dataset(self, settings: dict, model_config) -> SegmentDataset:
-        return SegmentDataset(find_clips(settings["prepared_dir"], settings["benchmarks"]), 1,
+        return SegmentDataset(find_clips(settings["prepared_dir"], settings["benchmarks"]), self.sequence_frames,
                               model_config.audio_radius, settings["seed"])
 
     def prepare_model(self) -> list[torch.nn.Parameter]:
