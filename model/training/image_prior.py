@@ -18,7 +18,7 @@ from model.pipeline import STARCasterPipeline
 from model.starcaster import set_trainable
 from model.training.data import SegmentDataset, find_clips
 from model.training.losses import diffusion_loss, diffusion_target
-from model.training.stage import make_noise_scheduler
+from model.training.stage import drop_identity, make_noise_scheduler
 
 
 @dataclass
@@ -54,9 +54,7 @@ class Stage0:
         size = frames.shape[0]
         with torch.no_grad():
             latents = self.pipe.encode_images(frames[:, 0])[:, :, None]  # (B, C, 1, h, w)
-            identity = self.pipe.identity_encoder(batch["identity"])
-            drop_identity = torch.rand(size, device=device) < self.identity_dropout
-            identity = torch.where(drop_identity[:, None, None], self.pipe.identity_encoder.empty(size), identity)
+            identity = drop_identity(self.pipe, self.pipe.identity_encoder(batch["identity"]), self.identity_dropout)
         noise = torch.randn_like(latents)
         t = torch.randint(0, self.noise_scheduler.config.num_train_timesteps, (size,), device=device)
         prediction = model(self.noise_scheduler.add_noise(latents, noise, t), t, identity)

@@ -20,7 +20,7 @@ from model.pipeline import STARCasterPipeline
 from model.starcaster import set_trainable
 from model.training.data import SegmentDataset, find_clips
 from model.training.losses import diffusion_loss, diffusion_target
-from model.training.stage import make_noise_scheduler
+from model.training.stage import drop_identity, make_noise_scheduler
 
 
 def window(values: torch.Tensor | None, start: int, stop: int) -> torch.Tensor | None:
@@ -118,8 +118,7 @@ class Stage2:
             context = self.rollout(latents, reference, identity, audio, cameras)
             # the sampler's per-segment reference pass; left in the bank for a checkpointed backward
             pipe.model.write_reference(torch.cat([reference, context.transpose(1, 2)], dim=1), identity)
-            drop_identity = torch.rand(size, device=device) < self.identity_dropout
-            identity = torch.where(drop_identity[:, None, None], pipe.identity_encoder.empty(size), identity)
+            identity = drop_identity(pipe, identity, self.identity_dropout)
             keep_reference = torch.rand(size, device=device) >= self.reference_dropout
         start = count - N
         if audio is not None:

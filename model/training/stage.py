@@ -28,6 +28,14 @@ def make_noise_scheduler(pipe: STARCasterPipeline) -> DDPMScheduler:
     return DDPMScheduler.from_config(pipe.scheduler.config)
 
 
+def drop_identity(pipe: STARCasterPipeline, tokens: torch.Tensor, probability: float) -> torch.Tensor:
+    """Identity tokens (B, L, D), each sample's replaced by the empty prompt's with ``probability``: the
+    sampler's unconditional branch, learned for classifier-free guidance."""
+    size = tokens.shape[0]
+    dropped = torch.rand(size, device=tokens.device) < probability
+    return torch.where(dropped[:, None, None], pipe.identity_encoder.empty(size), tokens)
+
+
 @dataclass
 class Stage1:
     pipe: STARCasterPipeline  # model + frozen VAE and identity encoder
@@ -80,9 +88,7 @@ class Stage1:
         n = self.context_frames
         with torch.no_grad():
             latents = self.pipe.encode_images(frames.flatten(0, 1)).unflatten(0, (size, count)).transpose(1, 2)
-            identity = self.pipe.identity_encoder(batch["identity"])
-            drop_identity = torch.rand(size, device=device) < self.identity_dropout
-            identity = torch.where(drop_identity[:, None, None], self.pipe.identity_encoder.empty(size), identity)
+            identity = drop_identity(self.pipe, self.pipe.identity_encoder(batch["identity"]), self.identity_dropout)
         keep_audio = (torch.rand(size, device=device) >= self.audio_dropout).to(batch["audio"].dtype)
         audio = batch["audio"] * keep_audio[:, None, None, None]
         noise = torch.randn_like(latents)
