@@ -40,7 +40,6 @@ class TrainConfig:
     num_workers: int = 0
     max_seconds: float | None = None  # wall-clock budget (a cluster's time limit): stop early, checkpointed
 
-
     @classmethod
     def from_params(cls, section: dict) -> "TrainConfig":
         names = {f.name for f in dataclasses.fields(cls)}
