@@ -20,10 +20,11 @@ import yaml
 
 REPO = Path(__file__).resolve().parents[1]
 ENDLESS = 10 ** 9  # the budget in seconds ends the run, not the step count
-# on a GPU the mini network's step costs the same ~0.25 s from batch 8 to 512 (kernel launches, not arithmetic)
+# on the H200 a mini step cost ~0.2-0.25 s at batch 8 and 64 alike (overhead, not arithmetic); batch 512 fails in
+# the temporal attention (scaled_dot_product_attention: "CUDA error: invalid argument")
 OVERRIDES = {
     "common": {"num_workers": 12, "checkpoint_every": 2000},
-    "stage0": {"batch_size": 64, "lr": 3.0e-4},  # from scratch: a from-scratch rate, not a fine-tune's
+    "stage0": {"batch_size": 64, "lr": 3.0e-4},  # the image UNet trains from random weights, not a fine-tune
     "stage1": {"batch_size": 16, "lipread_start_step": 50},
 }
 
