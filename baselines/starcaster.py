@@ -90,7 +90,9 @@ def load_pipeline(folder: Path, train: dict, work_dir: Path):
     """The sampler around an exported model folder, with the frozen parts the training stage used.
 
     The identity encoder and autoencoder are not in the folder: they are rebuilt as the stage built them,
-    from the stage's own ``train`` settings (weights folder, or the seed of the random mini encoder).
+    from the stage's own ``train`` settings (weights folder) and the seed its summary records (the random mini
+    encoder's; the settings' seed for a summary without one), so the sampler matches the model whatever the
+    active params' ``train.seed``.
     """
     from model.config import get_config
     from model.factory import build_pipeline
@@ -101,7 +103,7 @@ def load_pipeline(folder: Path, train: dict, work_dir: Path):
     settings = stage_settings(train, int(summary["stage"]), summary.get("variant"))
     model = STARCasterModel.from_pretrained(folder)
     return build_pipeline(get_config(summary["model_preset"]), work_dir, settings.get("weights_dir"), model=model,
-                          seed=int(settings["seed"]))
+                          seed=int(summary.get("seed", settings["seed"])))
 
 
 class STARCaster:

@@ -134,6 +134,18 @@ def json_safe(obj):
     return obj
 
 
+def benchmark_metrics(cfg: dict, benchmark: str) -> list[str]:
+    """The metrics ``benchmark`` is scored with: its ``per_benchmark`` list, less what ``enabled`` leaves out;
+    every enabled metric when it has no list."""
+    enabled = list(cfg["enabled"])
+    chosen = (cfg.get("per_benchmark") or {}).get(benchmark)
+    if chosen is None:
+        return enabled
+    for name in chosen:
+        get(name)  # an unknown name stops here, not silently
+    return [name for name in chosen if name in enabled]
+
+
 def add_arguments(parser) -> None:
     parser.add_argument("--benchmark", required=True, help="benchmark name (a key of params datasets / manifests)")
     parser.add_argument("--method", required=True, help="method folder under runs/<benchmark>/")
@@ -141,7 +153,8 @@ def add_arguments(parser) -> None:
     parser.add_argument("--manifest", default=None, help="default: <manifests.dir>/<benchmark>.jsonl")
     parser.add_argument("--root", default=None, help="dataset root of the manifest's paths (default: datasets.<benchmark>.root)")
     parser.add_argument("--out", default=None, help="default: <metrics.out_dir>/<benchmark>/<method>.json")
-    parser.add_argument("--metrics", nargs="+", default=None, help="metrics to run (default: params metrics.enabled)")
+    parser.add_argument("--metrics", nargs="+", default=None,
+                        help="metrics to run (default: the benchmark's metrics.per_benchmark list within metrics.enabled)")
     parser.add_argument("--params", default="params.yaml")
 
 
@@ -153,7 +166,7 @@ def run(args) -> int:
     from benchmarks.records import read_manifest
 
     p = params.load(args.params)
-    cfg = dict(p["metrics"], enabled=args.metrics or p["metrics"]["enabled"])
+    cfg = dict(p["metrics"], enabled=args.metrics or benchmark_metrics(p["metrics"], args.benchmark))
     torch.set_num_threads(int(cfg["threads"]))
     # TF32 convolutions (cuDNN's default) move GPU features ~1e-4 away from CPU ones; metrics want full fp32.
     torch.backends.cudnn.allow_tf32 = False

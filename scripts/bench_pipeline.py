@@ -107,10 +107,11 @@ def noop_seconds(workdir: Path, env: dict[str, str], runs: int = 3) -> list[floa
 
 
 def by_kind(stages: list[dict]) -> dict[str, dict]:
-    """Stages grouped by name before '@' (foreach/matrix instances together)."""
+    """Stages grouped by name before '@' (foreach/matrix instances together), without their file
+    (``pipelines/evaluate/dvc.yaml:evaluate@a`` is an ``evaluate``)."""
     kinds: dict[str, dict] = {}
     for s in stages:
-        k = kinds.setdefault(s["stage"].split("@")[0], {"stages": 0, "seconds": 0.0, "peak_rss_mib": 0})
+        k = kinds.setdefault(s["stage"].split(":")[-1].split("@")[0], {"stages": 0, "seconds": 0.0, "peak_rss_mib": 0})
         k["stages"] += 1
         k["seconds"] = round(k["seconds"] + s["seconds"], 1)
         k["peak_rss_mib"] = max(k["peak_rss_mib"], s["peak_rss_mib"])

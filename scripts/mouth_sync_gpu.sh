@@ -2,12 +2,18 @@
 # scripts/mouth_sync_training.py on a lent GPU, for the mouth-sync check of docs/training.md. Run from the repo
 # root with the wheels in .whl/ (the device lacks diffusers' versions) and the prepared training clips packed in
 # .gpu/prepared.tar.xz (`mkdir -p .gpu && tar -C data -cJf .gpu/prepared.tar.xz prepared/vfhq prepared/celebvhq
-# prepared/hdtf`); models/lipreader travels too. Each trained stage comes back as 15 MB parts of one tar
-# (the device returns files of at most 16 MiB): `cat OUT/stage0.tar.part-* | tar -x -C DIR`.
-#   bash scripts/mouth_sync_gpu.sh OUT_DIR STAGE0_SECONDS STAGE1_SECONDS
+# prepared/hdtf`); models/lipreader travels too. One training run (stage 0, then stage 1) per seed, all seeds at
+# once on the one GPU (a mini step is overhead-bound: ~0.2 s at batch 8 and 64 alike), the data workers shared
+# out. Every run comes back as OUT/seedS.tar.xz, split in 15 MB parts (the device returns at most 8 files of at
+# most 16 MiB): `cat OUT/seed0.tar.xz.part-* | tar -xJ -C DIR`; the device, the runs' logs and the GPU's
+# utilisation every 10 s are in OUT/train.log.
+#   bash scripts/mouth_sync_gpu.sh OUT_DIR STAGE0_SECONDS STAGE1_SECONDS [SEED ...]   (seeds: default 0)
 set -u
-out=${1:?usage: mouth_sync_gpu.sh OUT_DIR STAGE0_SECONDS STAGE1_SECONDS}
+out=${1:?usage: mouth_sync_gpu.sh OUT_DIR STAGE0_SECONDS STAGE1_SECONDS [SEED ...]}
 seconds=([0]=${2:?stage 0 seconds} [1]=${3:?stage 1 seconds})
+shift 3
+seeds=("${@:-0}")
+workers=$(( ($(nproc) - ${#seeds[@]}) / ${#seeds[@]} ))
 work=/tmp/mouth_sync
 python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade --target /tmp/site .whl/*.whl || exit 3
 # The device has no PyAV (nothing here decodes video) and no dvclive (it needs dvc): an empty av and a dvclive
@@ -39,13 +45,30 @@ class Live:
 PY
 export PYTHONPATH=/tmp/site:/tmp/shim:$PWD PYTHONUNBUFFERED=1
 mkdir -p data "$out" && tar -C data -xJf .gpu/prepared.tar.xz || exit 4
-nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader >"$out/device.txt"
-python3 -c "import torch; print('torch', torch.__version__)" >>"$out/device.txt"
-for stage in 0 1; do
-    start=$SECONDS
-    python3 scripts/mouth_sync_training.py --work "$work" --stages "$stage" --stage0-seconds "${seconds[0]}" \
-        --stage1-seconds "${seconds[1]}" >>"$out/train.log" 2>&1
-    echo "stage $stage: exit $? after $((SECONDS - start)) s" | tee -a "$out/train.log"
-    tar -C "$work" -cf - params.yaml "stage$stage/model" "stage$stage/summary.json" "stage$stage/dvclive" |
-        split -b 15M - "$out/stage$stage.tar.part-"
+nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader >"$out/train.log"
+python3 -c "import torch; print('torch', torch.__version__)" >>"$out/train.log"
+mkdir -p "$work"
+run_seed() {
+    local seed=$1 dir=$work/seed$1 log=$work/seed$1.log start
+    for stage in 0 1; do
+        start=$SECONDS
+        python3 scripts/mouth_sync_training.py --work "$dir" --stages "$stage" --seed "$seed" --num-workers "$workers" \
+            --stage0-seconds "${seconds[0]}" --stage1-seconds "${seconds[1]}" >>"$log" 2>&1
+        echo "seed $seed stage $stage: exit $? after $((SECONDS - start)) s" | tee -a "$log"
+    done
+    tar -C "$dir" -cf - params.yaml stage0/model stage0/summary.json stage0/dvclive stage1/model stage1/summary.json \
+        stage1/dvclive | xz -9 | split -b 15M - "$out/seed$seed.tar.xz.part-"
+}
+nvidia-smi --query-gpu=utilization.gpu,memory.used --format=csv,noheader -l 10 >"$work/gpu_usage.csv" &
+monitor=$!
+runs=()
+for seed in "${seeds[@]}"; do
+    run_seed "$seed" &
+    runs+=($!)
 done
+wait "${runs[@]}"
+kill "$monitor" 2>/dev/null
+for seed in "${seeds[@]}"; do
+    printf '\n== seed %s\n' "$seed" && cat "$work/seed$seed.log"
+done >>"$out/train.log"
+printf '\n== GPU utilisation, memory used (every 10 s)\n' >>"$out/train.log" && cat "$work/gpu_usage.csv" >>"$out/train.log"

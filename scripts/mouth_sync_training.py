@@ -29,10 +29,13 @@ OVERRIDES = {
 }
 
 
-def training_params(params: dict, work: Path, seconds: dict[int, float], device_workers: int | None = None) -> dict:
+def training_params(params: dict, work: Path, seconds: dict[int, float], device_workers: int | None = None,
+                    seed: int | None = None) -> dict:
     train = {**params["train"], **OVERRIDES["common"]}
     if device_workers is not None:
         train["num_workers"] = device_workers
+    if seed is not None:
+        train["seed"] = seed
     for stage in (0, 1):
         train[f"stage{stage}"] = {**train[f"stage{stage}"], **OVERRIDES[f"stage{stage}"], "out": str(work / f"stage{stage}"),
                                   "max_steps": ENDLESS, "max_seconds": seconds[stage]}
@@ -48,13 +51,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--stage1-seconds", type=float, required=True)
     parser.add_argument("--stages", type=int, nargs="+", choices=(0, 1), default=[0, 1], help="run only these")
     parser.add_argument("--num-workers", type=int, help=f"data workers (default {OVERRIDES['common']['num_workers']})")
+    parser.add_argument("--seed", type=int, help="train.seed: initial weights, data order, noise (default: the profile's)")
     args = parser.parse_args(argv)
 
     from benchmarks import params as params_module
 
     args.work.mkdir(parents=True, exist_ok=True)
     params = training_params(params_module.load(args.params), args.work.resolve(),
-                             {0: args.stage0_seconds, 1: args.stage1_seconds}, args.num_workers)
+                             {0: args.stage0_seconds, 1: args.stage1_seconds}, args.num_workers, args.seed)
     (args.work / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
     for stage in args.stages:
         subprocess.run([sys.executable, "-m", "benchmarks.cli", "train", "--stage", str(stage),

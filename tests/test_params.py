@@ -44,3 +44,22 @@ def test_starcaster_generates_at_least_the_scored_window(profile):
     rendered = params.render(profile, ROOT / "params")
     window, generated = rendered["metrics"]["max_frames"], rendered["baselines"]["starcaster"]["max_frames"]
     assert generated is None or (window is not None and generated >= window)
+
+
+# the metric (metrics/ registry name) whose result holds each column of the report's tables
+COLUMN_SOURCE = {"lse_c": "lse", "lse_d": "lse", "identity": "csim"}
+
+
+@pytest.mark.parametrize("profile", params.PROFILES)
+def test_every_benchmark_is_scored_with_what_its_report_tables_show(profile):
+    from benchmarks.report.tables import TITLES
+    from metrics.evaluate import benchmark_metrics
+
+    rendered = params.render(profile, ROOT / "params")
+    tables = yaml.safe_load((ROOT / "benchmarks" / "paper_results.yaml").read_text())
+    needed: dict[str, set] = {}
+    for table in map(tables.get, TITLES):
+        for benchmark in table["benchmarks"]:
+            needed.setdefault(benchmark, set()).update(COLUMN_SOURCE.get(m, m) for m in table["metrics"])
+    for benchmark, metrics in needed.items():
+        assert metrics == set(benchmark_metrics(rendered["metrics"], benchmark)), benchmark

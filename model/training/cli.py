@@ -114,7 +114,7 @@ def run(args) -> int:
     export_model(pipe.model, out / "model")
     atomic.write_json(out / "summary.json", {
         **result, "stage": args.stage, "variant": args.variant, "model_preset": model_config.preset,
-        "segments": len(dataset), "skipped_clips": dataset.skipped, "init_from": init_from,
+        "segments": len(dataset), "skipped_clips": dataset.skipped, "init_from": init_from, "seed": config.seed,
         "initial_weights": settings.get("weights_dir") or "random (no pretrained weights: not a trained STARCaster)",
     })
     return 0

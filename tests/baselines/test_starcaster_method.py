@@ -209,3 +209,30 @@ def test_novel_view_identity_comes_from_the_reference_view_else_the_prepared_tar
     fallback = method.conditions(clip)
     assert fallback["identity_source"].startswith("prepared target view")
     np.testing.assert_array_equal(fallback["identity"], -found["identity"])
+
+
+def test_the_sampler_rebuilds_the_identity_encoder_the_model_was_trained_with(exported, tmp_path):
+    """The random mini identity encoder comes from the seed the training summary records, not from the active
+    params' train.seed (a model trained with seed 3 sampled under a profile with seed 0 keeps its encoder)."""
+    import shutil
+
+    import torch
+
+    from baselines.starcaster import load_pipeline
+
+    folder = tmp_path / "stage2" / "model"
+    shutil.copytree(exported, folder)
+    summary = json.loads((exported.parent / "summary.json").read_text())
+    train = params_mod.render("mini", REPO / "params")["train"]
+    assert train["seed"] == 0
+
+    def encoder_weights(recorded_seed):
+        (folder.parent / "summary.json").write_text(json.dumps({**summary, "seed": recorded_seed}))
+        pipe = load_pipeline(folder, train, tmp_path / f"work{recorded_seed}")
+        return pipe.identity_encoder.text_encoder.get_input_embeddings().weight
+
+    assert torch.equal(encoder_weights(0), encoder_weights(0))
+    assert not torch.equal(encoder_weights(0), encoder_weights(3))
+    (folder.parent / "summary.json").write_text(json.dumps(summary))  # written before the seed was recorded
+    old = load_pipeline(folder, train, tmp_path / "old").identity_encoder.text_encoder.get_input_embeddings().weight
+    assert torch.equal(old, encoder_weights(0))

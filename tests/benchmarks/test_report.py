@@ -11,6 +11,7 @@ from benchmarks.report import curves, videos
 
 from . import report_tree
 from .report_tree import CLIPS, COLOURS, ERROR
+from tests.pipeline.files import stage_definitions
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -145,7 +146,7 @@ def test_training_roots_come_from_params():
 
 def test_report_stage_declares_every_output_and_training_run(built):
     tree, _ = built
-    stages = yaml.safe_load((ROOT / "dvc.yaml").read_text())["stages"]
+    stages = stage_definitions()
     report_stage = stages["report"]
     outs = {next(iter(o)) if isinstance(o, dict) else o for o in report_stage["outs"]}
     written = {f"reports/{p.name}" for p in tree["out"].iterdir()}

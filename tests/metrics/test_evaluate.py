@@ -118,6 +118,24 @@ def test_cli_writes_result_file(bench, tmp_path, monkeypatch):
     assert ev.run(args) == 0
     result = json.loads((tmp_path / "out" / "th1kh" / "gt.json").read_text())
     assert result["profile"] == "mini" and result["method"] == "gt" and len(result["per_clip"]) == 5
+    assert set(result["metric_variants"]) == set(cfg["enabled"])
+
+    # the benchmark's own list, within what is enabled
+    params["metrics"]["per_benchmark"] = {"th1kh": ["ssim", "lpips"], "hallo3": ["psnr"]}
+    (tmp_path / "params.yaml").write_text(yaml.safe_dump(params))
+    assert ev.run(args) == 0
+    result = json.loads((tmp_path / "out" / "th1kh" / "gt.json").read_text())
+    assert set(result["metric_variants"]) == {"ssim"}
+    assert all(set(clip["values"]) == {"ssim"} for clip in result["per_clip"] if not clip["error"])
+
+
+def test_a_benchmark_without_a_list_gets_every_enabled_metric_and_unknown_names_stop():
+    cfg = {"enabled": ["psnr", "ssim", "fid"], "per_benchmark": {"nersemble": ["fid", "psnr"], "typo": ["psnrr"]}}
+    assert ev.benchmark_metrics(cfg, "nersemble") == ["fid", "psnr"]
+    assert ev.benchmark_metrics(cfg, "th1kh") == ["psnr", "ssim", "fid"]
+    assert ev.benchmark_metrics({"enabled": ["psnr"]}, "th1kh") == ["psnr"]
+    with pytest.raises(KeyError, match="psnrr"):
+        ev.benchmark_metrics(cfg, "typo")
 
 
 def test_silent_ground_truth_gives_no_audio_and_reference_view_gives_source(tmp_path):

@@ -43,6 +43,7 @@ def test_train_stage1_writes_checkpoints_a_sampler_model_and_a_summary(clips, tm
     run = tmp_path / "run"
     summary = json.loads((run / "summary.json").read_text())
     assert summary["step"] == 2 and summary["segments"] > 0 and summary["initial_weights"].startswith("random")
+    assert summary["seed"] == 0  # the random encoders' seed, which the sampler rebuilds them with
     assert [p.name for p in (run / "checkpoints").iterdir()] == ["step-00000002"]
     STARCasterModel.from_pretrained(run / "model")
 
