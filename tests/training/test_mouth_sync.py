@@ -60,3 +60,7 @@ def test_gpu_training_chains_stage1_on_the_trained_prior_within_its_budgets(tmp_
     assert prior["max_steps"] == stage1["max_steps"] == training.ENDLESS
     assert prior["batch_size"] == training.OVERRIDES["stage0"]["batch_size"]
     assert stage1["lipread_start_step"] == training.OVERRIDES["stage1"]["lipread_start_step"]
+    # one run per seed (scripts/mouth_sync_gpu.sh): the seed reaches both stages, the rest is unchanged
+    seeded = training.training_params(load(SCRIPTS.parent / "params.yaml"), tmp_path, {0: 30.0, 1: 20.0}, seed=2)["train"]
+    assert stage_settings(seeded, 0)["seed"] == stage_settings(seeded, 1)["seed"] == 2 != prior["seed"]
+    assert {k: v for k, v in seeded.items() if k != "seed"} == {k: v for k, v in train.items() if k != "seed"}
