@@ -6,7 +6,7 @@ The profile's ``train`` section with the OVERRIDES below (GPU-sized batches, wal
 counts, runs under DIR) is written to DIR/params.yaml and run through ``starcaster train``. DIR/stage0/model is
 the prior with stage 1's fresh temporal and audio layers (the "untrained" network of
 ``scripts/bench_mouth_sync.py``), DIR/stage1/model the network after stage 1. The 2-core pipeline's mini
-profile trains 60 + 20 steps, too few for either to draw a face (docs/training.md). Meant for a lent GPU
+profile trains 200 + 20 steps (batch 8), too few for either to draw a face (docs/training.md). Meant for a lent GPU
 (``scripts/mouth_sync_gpu.sh``); it runs on a CPU too, with small budgets, as the tests do.
 """
 from __future__ import annotations
