@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
+from benchmarks import warm
 from benchmarks.preprocess.identity import ArcFaceONNX
 from benchmarks.preprocess.weights import dlib_model
 from metrics.face_track import Face, face_track, usable_faces
@@ -22,7 +23,7 @@ from metrics.weights import locate, sha256_file
 def _dlib_encoder():
     import dlib
 
-    return dlib.face_recognition_model_v1(str(dlib_model("dlib_face_recognition_resnet_model_v1.dat")))
+    return warm.preloaded(dlib.face_recognition_model_v1, str(dlib_model("dlib_face_recognition_resnet_model_v1.dat")))
 
 
 class DlibEncoder:

@@ -50,3 +50,23 @@ def test_report_names_random_features_and_why_methods_did_not_run(tmp_path, monk
     assert "1.5e-16" in md  # tiny values keep their digits instead of printing as 0.000
     assert "not available: program not installed: set baselines.echomimic.repo" in md
     assert "starcaster_teacher_forcing" in md and "train --stage 2 --variant teacher_forcing" in md
+
+
+def test_a_benchmark_the_profile_does_not_score_is_named_in_its_tables(tmp_path, monkeypatch):
+    from benchmarks import params
+
+    monkeypatch.chdir(tmp_path)
+    results, out = tmp_path / "results", tmp_path / "reports"
+    write_result(results, "th1kh", "starcaster", summary_result({"fid": 30.0}))
+    ci = params.render("ci", ROOT / "params")
+    assert "hallo3" not in ci["evaluation"]["benchmarks"]
+    report.write_report(results, tmp_path / "runs", out, ci)
+    md = (out / "README.md").read_text()
+    table1 = md.split("## Table 1", 1)[1].split("\n## ", 1)[0]
+    assert "Not scored in this profile (params `evaluation.benchmarks`): hallo3" in table1
+    assert "Not scored in this profile" not in md.split("## Table 2", 1)[1].split("\n## ", 1)[0]  # nersemble is scored
+    assert "not scored in this profile" in (out / "clips" / "hallo3.md").read_text()
+    assert "evaluation.benchmarks</code>): hallo3" in (out / "index.html").read_text()
+    mini = params.render("mini", ROOT / "params")
+    report.write_report(results, tmp_path / "runs", out, mini)
+    assert "Not scored in this profile" not in (out / "README.md").read_text()

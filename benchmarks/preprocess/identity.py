@@ -13,6 +13,7 @@ from typing import Callable
 
 import numpy as np
 
+from benchmarks import warm
 from benchmarks.preprocess import weights
 
 def five_points(landmarks: np.ndarray) -> np.ndarray:
@@ -36,7 +37,7 @@ class DlibResNet:
         import dlib
 
         self.path = weights.dlib_model(self.file, self.models_dir)
-        self._model = dlib.face_recognition_model_v1(str(self.path))
+        self._model = warm.preloaded(dlib.face_recognition_model_v1, str(self.path))
 
     @property
     def weights(self) -> dict[str, str]:

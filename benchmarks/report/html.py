@@ -46,6 +46,8 @@ def index(report: dict) -> str:
     for t in report["tables"]:
         body += [f"<section id='{_e(t['id'])}'><h2>{_e(t['title'])}</h2>",
                  *_group(t["group"].get("profile"), t["group"].get("variants", {})),
+                 *([f"<p class='unscored'>Not scored in this profile (params <code>evaluation.benchmarks</code>): "
+                    f"{_e(', '.join(t['unscored']))}</p>"] if t["unscored"] else []),
                  _table(tables.header(t["spec"]), [tables.row_values(r, t["spec"]) for r in t["rows"]]), "</section>"]
     body.append("<h2>Per-clip drill-down</h2><ul id='drilldown'>")
     body += [f"<li><a href='clips/{_e(b)}.html'>{_e(b)}</a>: {len(p['methods'])} method result(s), "

@@ -30,6 +30,8 @@ def index(report: dict) -> str:
     lines = ["# STARCaster reproduction: results", "", *INTRO, ""]
     for t in report["tables"]:
         lines += [f"## {t['title']}", "", *_group_lines(t["group"].get("profile"), t["group"].get("variants", {}))]
+        if t["unscored"]:
+            lines += [f"Not scored in this profile (params `evaluation.benchmarks`): {', '.join(t['unscored'])}", ""]
         lines += _table(tables.header(t["spec"]), [tables.row_values(r, t["spec"]) for r in t["rows"]])
     lines += ["## Per-clip drill-down", ""]
     lines += [f"- [{bench}](clips/{bench}.md): {len(page['methods'])} method result(s), "

@@ -84,6 +84,15 @@ def availability(method: str, params: dict, benchmark: str | None = None) -> str
     return f"not available: {reason}" if reason else "available but not run in this profile's pipeline"
 
 
+NOT_SCORED = "not scored in this profile (params evaluation.benchmarks)"
+
+
+def unscored(benchmarks: list[str], params: dict | None) -> list[str]:
+    """The benchmarks of ``benchmarks`` that the profile generates nothing on (params ``evaluation.benchmarks``)."""
+    scored = ((params or {}).get("evaluation") or {}).get("benchmarks")
+    return [] if scored is None else [b for b in benchmarks if b not in scored]
+
+
 def random_feature_metrics(variants: dict) -> list[str]:
     """Metrics whose network was a seeded random initialisation: not comparable to the paper."""
     return sorted(m for m, v in variants.items() if "random" in json.dumps(v).lower())
@@ -142,14 +151,20 @@ def build_tables(paper: dict, results: dict, missing: dict, params: dict | None 
                                                     if (b, method) in (labels or {})})) or None
                 rows.append(row)
             tables.append({"key": key, "id": f"{key}-{index}", "title": TITLES[key], "group": json.loads(gkey),
-                           "spec": spec, "rows": rows})
+                           "spec": spec, "rows": rows, "unscored": unscored(spec["benchmarks"], params)})
     return tables
 
 
 def notes(tables: list[dict], results: dict) -> dict[tuple[str, str], str]:
-    """(benchmark, method) -> why the method has no result there, for every table row with a note."""
-    return {(bench, r["method"]): r["note"] for t in tables for r in t["rows"] if r["note"]
-            for bench in t["spec"]["benchmarks"] if (bench, r["method"]) not in results}
+    """(benchmark, method) -> why the method has no result there: the benchmark is not scored in this profile,
+    or the table row's note."""
+    out = {}
+    for t in tables:
+        for r in t["rows"]:
+            for bench in t["spec"]["benchmarks"]:
+                if (bench, r["method"]) not in results and (bench in t["unscored"] or r["note"]):
+                    out[(bench, r["method"])] = NOT_SCORED if bench in t["unscored"] else r["note"]
+    return out
 
 
 def header(spec: dict) -> list[str]:

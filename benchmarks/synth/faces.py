@@ -16,6 +16,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from benchmarks import warm
+
 MARGIN = 2.0  # crop side / face box side: head, hair and some background, like a talking-head crop
 MIN_FACE_PROB = 0.95
 DISTINCT_IDENTITY = 0.6  # dlib's documented same-person threshold on descriptor distance
@@ -49,9 +51,9 @@ def dlib_tools():
     import dlib
 
     return (
-        dlib.get_frontal_face_detector(),
-        dlib.shape_predictor(dlib_model("shape_predictor_68_face_landmarks.dat")),
-        dlib.face_recognition_model_v1(dlib_model("dlib_face_recognition_resnet_model_v1.dat")),
+        warm.preloaded(dlib.get_frontal_face_detector),
+        warm.preloaded(dlib.shape_predictor, dlib_model("shape_predictor_68_face_landmarks.dat")),
+        warm.preloaded(dlib.face_recognition_model_v1, dlib_model("dlib_face_recognition_resnet_model_v1.dat")),
     )
 
 

@@ -14,7 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from benchmarks.warm import OWN_PACKAGES, PID_FILE, SOCKET_ENV, forward
+from benchmarks import warm
+from benchmarks.preprocess.weights import dlib_model
+from benchmarks.warm import OWN_PACKAGES, PID_FILE, PRELOAD_MODELS, SOCKET_ENV, forward
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -28,6 +30,16 @@ def probe(argv: list[str]) -> int | None:
     if argv[0] == "sleep":
         Path(argv[1]).write_text(str(os.getpid()))
         time.sleep(60)
+    if argv[0] == "models":
+        import dlib
+
+        from benchmarks import warm
+
+        started = time.perf_counter()
+        predictor = warm.preloaded(dlib.shape_predictor, str(dlib_model("shape_predictor_68_face_landmarks.dat")))
+        print(json.dumps({"from_server": any(predictor is v for v in warm._preloaded.values()),
+                          "seconds": time.perf_counter() - started, "n_preloaded": len(warm._preloaded)}))
+        return None
     print(json.dumps({
         "cwd": os.getcwd(), "marker": os.environ.get("PROBE_MARKER"), "socket": os.environ.get(SOCKET_ENV),
         "argv": sys.argv, "ppid": os.getppid(), "preloaded": "colorsys" in sys.modules,
@@ -36,10 +48,11 @@ def probe(argv: list[str]) -> int | None:
     return None
 
 
-def start_server(directory: Path, entry: str = "tests.benchmarks.test_warm:probe") -> tuple[str, subprocess.Popen]:
+def start_server(directory: Path, entry: str = "tests.benchmarks.test_warm:probe",
+                 models: tuple = ()) -> tuple[str, subprocess.Popen]:
     path = str(directory / "socket")
     code = (f"import sys; sys.path.insert(0, {str(REPO)!r}); import benchmarks.params; "
-            f"from benchmarks.warm import serve; serve({path!r}, ('colorsys',), {entry!r})")
+            f"from benchmarks.warm import serve; serve({path!r}, ('colorsys',), {entry!r}, {models!r})")
     proc = subprocess.Popen([sys.executable, "-c", code], start_new_session=True)
     (directory / PID_FILE).write_text(str(proc.pid))
     return path, proc
@@ -115,6 +128,38 @@ def test_stopping_the_client_stops_its_fork(server, tmp_path, sig):
     while Path(f"/proc/{fork}").exists():  # reaped by the server within a second of exiting
         assert time.monotonic() < deadline, "the fork outlived its client"
         time.sleep(0.05)
+
+
+def test_a_fork_is_handed_the_servers_dlib_models(tmp_path, capfd):
+    path, proc = start_server(tmp_path, models=PRELOAD_MODELS)
+    try:
+        assert forward(path, ["models"]) == 0
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+    seen = json.loads(capfd.readouterr().out)
+    assert seen["from_server"] and seen["n_preloaded"] == len(PRELOAD_MODELS)
+    assert seen["seconds"] < 0.1  # parsing the landmark model takes ~1 s
+
+
+def test_a_preloaded_model_is_handed_out_only_for_the_same_constructor_and_unchanged_files(tmp_path, monkeypatch):
+    built = []
+
+    def load(*files):
+        built.append(files)
+        return f"loaded {files}"
+
+    model, other = tmp_path / "model.dat", tmp_path / "other.dat"
+    model.write_bytes(b"weights")
+    other.write_bytes(b"weights")
+    monkeypatch.setattr(warm, "_preloaded", {warm._model_key(load, (str(model),)): "the server's"})
+    assert warm.preloaded(load, str(model)) == "the server's" and built == []
+    assert warm.preloaded(load, str(other)) == f"loaded {(str(other),)}"
+    assert warm.preloaded(lambda *files: "another constructor", str(model)) == "another constructor"
+    stat = model.stat()
+    os.utime(model, ns=(stat.st_atime_ns, stat.st_mtime_ns + 10**9))  # the file rewritten since the server read it
+    assert warm.preloaded(load, str(model)) == f"loaded {(str(model),)}"
+    assert built == [(str(other),), (str(model),)]
 
 
 def test_a_module_that_cannot_be_preloaded_is_skipped():
