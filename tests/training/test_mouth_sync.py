@@ -28,7 +28,8 @@ def rendered_clip(tmp_path_factory):
 def test_the_rendered_mouth_opening_is_read_back_from_the_video(rendered_clip):
     bench = _script()
     video, rendered = rendered_clip
-    measured = bench.opening_series(video, None)
+    measured, descriptor = bench.measure(video, None)
+    assert np.linalg.norm(descriptor) == pytest.approx(1.0)
     sync = bench.clip_sync(measured, rendered[:len(measured)])
     print(sync)
     assert sync["frames_with_face"] == len(rendered)
@@ -45,6 +46,24 @@ def test_a_still_or_faceless_mouth_has_no_correlation():
     assert bench.clip_sync(still, rendered)["pearson_r"] is None
     assert bench.clip_sync(np.full(40, np.nan), rendered) == {"frames": 40, "frames_with_face": 0, "amplitude": None,
                                                               "pearson_r": None}
+
+
+def test_identity_faithfulness_finds_each_clip_nearest_its_own_identity():
+    bench = _script()
+    rng = np.random.default_rng(0)
+    unit = lambda v: v / np.linalg.norm(v)  # noqa: E731
+    people = {name: unit(rng.normal(size=128)) for name in ("a", "b", "c")}
+    identities = {"th1kh/1": "a", "th1kh/2": "b", "hallo3/3": "c", "hallo3/4": "a"}
+    truth = {clip: unit(people[who] + 0.1 * unit(rng.normal(size=128))) for clip, who in identities.items()}
+    faithful = {clip: unit(people[who] + 0.3 * unit(rng.normal(size=128))) for clip, who in identities.items()}
+    result = bench.identity_faithfulness(faithful, truth, identities)
+    assert result["identified"] == result["clips_scored"] == 4 and result["chance"] == pytest.approx(1 / 3)
+    assert result["mean_csim_own"] > 0.8 > 0.2 > result["mean_csim_others"]
+    swapped = {clip: faithful[other] for clip, other in zip(identities, ["th1kh/2", "hallo3/3", "th1kh/1", "th1kh/2"])}
+    result = bench.identity_faithfulness({**swapped, "hallo3/4": None}, truth, identities)
+    assert result["identified"] == 0 and result["clips_scored"] == 3
+    assert result["mean_csim_own"] < result["mean_csim_others"] + 0.2
+    assert result["clips"]["hallo3/4"] == {"csim_own": None, "csim_others": None, "identified": None}
 
 
 def test_gpu_training_chains_stage1_on_the_trained_prior_within_its_budgets(tmp_path):
