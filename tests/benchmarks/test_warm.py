@@ -162,6 +162,28 @@ def test_a_preloaded_model_is_handed_out_only_for_the_same_constructor_and_uncha
     assert built == [(str(other),), (str(model),)]
 
 
+def test_every_dlib_loader_of_the_suite_takes_the_preloaded_models(monkeypatch):
+    """Preparation, MiniTalk and the identity metric name the model files their own way: all must hit."""
+    from benchmarks.preprocess.faces import FaceAnalyzer
+    from benchmarks.preprocess.identity import DlibResNet
+    from benchmarks.synth.faces import dlib_tools
+    from metrics.identity import _dlib_encoder
+
+    monkeypatch.setattr(warm, "_preloaded", {})
+    warm._preload_models(PRELOAD_MODELS)
+    served = list(warm._preloaded.values())
+    for cached in (dlib_tools, _dlib_encoder):
+        cached.cache_clear()
+    try:
+        analyzer = FaceAnalyzer()
+        loaded = [analyzer._detector, analyzer._predictor, DlibResNet()._model, *dlib_tools(), _dlib_encoder()]
+        assert len(served) == len(PRELOAD_MODELS)
+        assert all(any(obj is s for s in served) for obj in loaded)
+    finally:
+        for cached in (dlib_tools, _dlib_encoder):
+            cached.cache_clear()
+
+
 def test_a_module_that_cannot_be_preloaded_is_skipped():
     script = f"{sys.executable} -m benchmarks.cli weights --help >/dev/null"
     run = subprocess.run([sys.executable, "-m", "benchmarks.cli", "warm", "--preload", "no_such_module", "colorsys", "--",
