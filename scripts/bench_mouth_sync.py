@@ -71,8 +71,9 @@ def identity_faithfulness(descriptors: dict[str, np.ndarray | None], truth: dict
         clips[clip] = {"csim_own": cos[clip], "csim_others": float(np.mean(others)) if others else None,
                        "identified": identities[max(cos, key=cos.get)] == identities[clip]}
     scored = [c for c in clips.values() if c["identified"] is not None]
-    mean = lambda key: float(np.mean([c[key] for c in scored if c[key] is not None])) if scored else None  # noqa: E731
-    return {"mean_csim_own": mean("csim_own"), "mean_csim_others": mean("csim_others"),
+    others = [c["csim_others"] for c in scored if c["csim_others"] is not None]
+    return {"mean_csim_own": float(np.mean([c["csim_own"] for c in scored])) if scored else None,
+            "mean_csim_others": float(np.mean(others)) if others else None,
             "identified": sum(c["identified"] for c in scored), "clips_scored": len(scored),
             "chance": 1 / len(set(identities.values())), "clips": clips}
 

@@ -162,8 +162,9 @@ def notes(tables: list[dict], results: dict) -> dict[tuple[str, str], str]:
     for t in tables:
         for r in t["rows"]:
             for bench in t["spec"]["benchmarks"]:
-                if (bench, r["method"]) not in results and (bench in t["unscored"] or r["note"]):
-                    out[(bench, r["method"])] = NOT_SCORED if bench in t["unscored"] else r["note"]
+                reason = NOT_SCORED if bench in t["unscored"] else r["note"]
+                if reason and (bench, r["method"]) not in results:
+                    out[(bench, r["method"])] = reason
     return out
 
 
