@@ -2,11 +2,12 @@
 
 Frames are RGB uint8 arrays (T, H, W, 3); audio is float32 mono in [-1, 1]. Every failure to read
 media raises ``MediaError`` with the path and the reason, so callers can turn it into a per-clip
-error. Writers are atomic and byte-deterministic for identical inputs (single-threaded x264, no
-wall-clock metadata), which MiniTalk's reproducibility relies on.
+error. Writers are atomic and byte-deterministic for identical inputs (single-threaded x264 below its
+AVX-512 code, no wall-clock metadata), which MiniTalk's reproducibility relies on.
 """
 from __future__ import annotations
 
+import functools
 import itertools
 import os
 from dataclasses import dataclass
@@ -172,6 +173,19 @@ def read_audio(path: str | os.PathLike, sample_rate: int = 16000) -> np.ndarray:
     return audio
 
 
+@functools.lru_cache(maxsize=None)
+def x264_options(crf: int) -> dict[str, str]:
+    """libx264's options. Where the CPU has AVX-512, x264 is held to its AVX2 code: with AVX-512 the bundled
+    x264 (core 165, PyAV 18.1) encoded the same frames to different bitstreams from run to run, even twice in
+    one process (1-2 of a MiniTalk build's 18 videos, on a Xeon with AVX-512); held to AVX2, never in the same
+    trials. x264's SIMD levels are meant to be bit-exact with its C code, so this costs speed only."""
+    options = {"crf": str(crf), "preset": "medium", "threads": "1", "flags": "+bitexact"}
+    cpuinfo = Path("/proc/cpuinfo")
+    if cpuinfo.is_file() and " avx512f" in cpuinfo.read_text():
+        options["x264-params"] = "asm=AVX2"
+    return options
+
+
 def _rate(fps: float) -> Fraction:
     return Fraction(fps).limit_denominator(1001)
 
@@ -203,7 +217,7 @@ def write_video(
                     vstream.width, vstream.height = w, h
                     vstream.pix_fmt = "yuv444p" if (w % 2 or h % 2) else "yuv420p"
                     vstream.thread_count = 1
-                    vstream.options = {"crf": str(crf), "preset": "medium", "threads": "1", "flags": "+bitexact"}
+                    vstream.options = dict(x264_options(crf))
                     if audio is not None:
                         astream = container.add_stream("aac", rate=sample_rate, layout="mono")
                         astream.options = {"flags": "+bitexact"}
