@@ -1,8 +1,10 @@
 """Pose Std: head-rotation variability over a clip.
 
-The paper uses DECA/EMOCA FLAME pose, which needs registration-gated models; this is the documented
-license-free substitute (metrics.md): dlib 68 landmarks + ``cv2.solvePnP`` against a generic 3D face
--> per-frame rotation (pitch, yaw, roll); std over time per axis, mean of the axes.
+Two backends (``metrics.pose_std.backend``). ``deca``, the paper's: DECA's FLAME global head rotation
+(axis-angle, ``metrics/deca.py``), when ``deca_model.tar`` is supplied. ``landmarks``, the default and the
+documented license-free substitute (metrics.md): dlib 68 landmarks + ``cv2.solvePnP`` against a generic 3D
+face -> per-frame rotation (pitch, yaw, roll). Either way: std over time per axis, mean of the axes, over
+the frames of the shared face track that show a face.
 
 Robustness (docs/metrics.md, "Pose Std and CSIM"): with six points and no initial pose, solvePnP's iterative
 solver lands on the mirrored solution in some frames (std ~10x too large on some MiniTalk identities).
@@ -96,18 +98,49 @@ def clip_pose_std(clip, stride: int = 1, min_face_fraction: float = 0.5) -> dict
     return {**pose_std(rotations), **counts}
 
 
+def clip_deca_pose_std(encoder, clip, stride: int = 1, min_face_fraction: float = 0.5) -> dict[str, float]:
+    """Pose Std of DECA's global head rotations on the generated frames ``::stride`` that show a face."""
+    from metrics import deca
+
+    track = face_track(clip)
+    found, faces, counts = usable_faces(track, list(range(0, len(track), stride)), min_face_fraction)
+    rotations = deca.head_rotations(encoder, [deca.crop(track.frames[i], f.landmarks) for i, f in zip(found, faces)])
+    return {**pose_std(rotations), "pose_frames_without_face": counts["frames_without_face"],
+            "pose_face_fraction": counts["face_fraction"]}
+
+
+AGGREGATE = "std over time per axis (frames with a face{}), mean of axes; radians x100 and degrees"
+
+
 @register("pose_std")
 def build(cfg: dict, ctx: dict) -> Prepared:
     stride = int(cfg.get("frame_stride", 1))
     min_face_fraction = float(cfg.get("min_face_fraction", 0.5))
-    return Prepared(
-        lambda clip: clip_pose_std(clip, stride, min_face_fraction),
-        {
-            "frame_stride": stride,
-            "min_face_fraction": min_face_fraction,
-            "estimator": "dlib 68 landmarks + cv2.solvePnP (iterative, from a frontal pose; 7 points of insightface's "
-                         "68-point mean face), substitute for DECA FLAME pose",
-            "angles": "pitch, yaw, roll (RQ decomposition)",
-            "aggregate": "std over time per axis (frames with a face and a camera-facing pose), mean of axes; radians x100 and degrees",
-        },
-    )
+    backend = cfg.get("backend", "landmarks")
+    variant = {"backend": backend, "frame_stride": stride, "min_face_fraction": min_face_fraction}
+    if backend == "landmarks":
+        return Prepared(
+            lambda clip: clip_pose_std(clip, stride, min_face_fraction),
+            {**variant,
+             "estimator": "dlib 68 landmarks + cv2.solvePnP (iterative, from a frontal pose; 7 points of insightface's "
+                          "68-point mean face), substitute for DECA FLAME pose",
+             "angles": "pitch, yaw, roll (RQ decomposition)",
+             "aggregate": AGGREGATE.format(" and a camera-facing pose")},
+        )
+    if backend == "deca":
+        from metrics.deca import DecaEncoder
+        from metrics.devices import place
+        from metrics.weights import locate
+
+        path, digest = locate("deca", ctx["weights_dir"])
+        encoder = place(DecaEncoder.from_checkpoint(path), ctx)
+        return Prepared(
+            lambda clip: clip_deca_pose_std(encoder, clip, stride, min_face_fraction),
+            {**variant,
+             "estimator": "DECA coarse encoder (E_flame of deca_model.tar), FLAME global pose; crop of DECA's TestData "
+                          "around dlib's 68 landmarks (DECA uses FAN's)",
+             "angles": "FLAME global rotation, axis-angle components",
+             "aggregate": AGGREGATE.format("")},
+            {"deca": digest},
+        )
+    raise ValueError(f"pose_std backend must be 'landmarks' or 'deca', got {backend!r}")

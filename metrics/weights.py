@@ -64,6 +64,11 @@ WEIGHTS: dict[str, WeightSpec] = {
             url="https://download.pytorch.org/models/alexnet-owt-7be5be79.pth",
         ),
         WeightSpec(
+            "deca", "deca_model.tar",
+            "DECA's release (yfeng95/DECA README, Google Drive file 1rp8kdyLPvErw2dTmqtjISRVvQLj6Yzje; "
+            "fetch_data.sh saves it as data/deca_model.tar)",
+        ),
+        WeightSpec(
             "arcface", "w600k_r50.onnx",
             "insightface buffalo_l model pack (https://github.com/deepinsight/insightface/tree/master/python-package)",
             url="https://github.com/deepinsight/insightface/releases/download/v0.7/buffalo_l.zip", member="w600k_r50.onnx",

@@ -46,7 +46,7 @@ def test_missing_file_names_path_and_source(registry, tmp_path):
 
 
 def test_real_registry_declares_every_metric_network():
-    assert {"fid_inception", "i3d_torchscript", "i3d_pretrained_400", "syncnet_v2", "lpips_alexnet", "arcface"} <= set(weights.WEIGHTS)
+    assert {"fid_inception", "i3d_torchscript", "i3d_pretrained_400", "syncnet_v2", "lpips_alexnet", "arcface", "deca"} <= set(weights.WEIGHTS)
     # the torch.hub file-name convention embeds the first 8 hex digits of the sha256
     assert weights.WEIGHTS["fid_inception"].sha256_prefix in weights.WEIGHTS["fid_inception"].filename
 
