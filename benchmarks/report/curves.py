@@ -2,7 +2,9 @@
 
 A run is any ``dvclive`` folder below the training roots (stages, ablations, whatever exists); its
 ``summary.json`` (beside the dvclive folder) says whether the weights started random, which the
-figure's title repeats.
+figure's title repeats. A run that logged the probe loss (``model/training/probe.py``: its loss on fixed
+segments, timesteps and noise) gets that loss before training and at the last probe, the number that says
+whether it fell.
 """
 from __future__ import annotations
 
@@ -13,6 +15,9 @@ from pathlib import Path
 import pandas as pd
 
 from benchmarks import atomic
+
+PROBE_INTRO = ("Probe loss: each run's loss on fixed segments at fixed timesteps and noise, condition dropout off "
+               "(model/training/probe.py); before training and at the last probe.")
 
 
 def find_runs(roots: list[Path]) -> list[tuple[str, Path]]:
@@ -48,6 +53,21 @@ def series(live: Path) -> dict[str, pd.DataFrame]:
     plots = live / "plots" / "metrics"
     return {p.relative_to(plots).with_suffix("").as_posix(): pd.read_csv(p, sep="\t")
             for p in sorted(plots.glob("**/*.tsv"))}
+
+
+def probe_change(curves: dict[str, pd.DataFrame]) -> dict | None:
+    """The first and last probe loss (step, value) and their relative change; None without two probes."""
+    table = curves.get("probe/loss")
+    if table is None or len(table) < 2:
+        return None
+    (first_step, first), (last_step, last) = table.iloc[0, :2], table.iloc[-1, :2]
+    return {"first_step": int(first_step), "first": float(first), "last_step": int(last_step), "last": float(last),
+            "change": float(last / first - 1)}
+
+
+def probe_text(probe: dict) -> str:
+    return (f"{probe['first']:.4g} at step {probe['first_step']} -> {probe['last']:.4g} at step {probe['last_step']} "
+            f"({probe['change']:+.1%})")
 
 
 def figure_png(title: str, curves: dict[str, pd.DataFrame]) -> bytes:
@@ -87,5 +107,5 @@ def write_curves(roots: list[Path], out_dir: Path, profile: str | None) -> list[
         file = out_dir / f"{name.replace('/', '-')}.png"
         atomic.write_bytes(file, figure_png(title, curves))
         records.append({"run": name, "title": title, "series": list(curves), **label,
-                        "figure": file.name})
+                        "probe": probe_change(curves), "figure": file.name})
     return records

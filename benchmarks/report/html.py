@@ -4,7 +4,7 @@ from __future__ import annotations
 import html
 import json
 
-from benchmarks.report import drilldown, tables, videos
+from benchmarks.report import curves, drilldown, tables, videos
 
 STYLE = ("body{font-family:sans-serif;margin:2em;color:#222}table{border-collapse:collapse;font-size:13px;margin-bottom:1em}"
          "td,th{border:1px solid #ccc;padding:3px 6px}th{background:#eef}code{font-size:12px}"
@@ -62,6 +62,10 @@ def index(report: dict) -> str:
     body.append("<h2>Loss curves</h2>")
     if not report["curves"]:
         body.append("<p>No training runs with dvclive series.</p>")
+    probed = [c for c in report["curves"] if c["probe"]]
+    if probed:
+        body.append(f"<p>{_e(curves.PROBE_INTRO)}</p>")
+        body.append(_table(["run", "probe loss"], [[c["run"], curves.probe_text(c["probe"])] for c in probed]))
     for c in report["curves"]:
         body.append(f"<figure id='curve-{_e(c['run'])}'><img class='curve' src='{_e(c['figure'])}' alt='{_e(c['title'])}'>"
                     f"<figcaption>{_e(c['title'])}</figcaption></figure>")

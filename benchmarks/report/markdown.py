@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import json
 
-from benchmarks.report import drilldown, tables, videos
+from benchmarks.report import curves, drilldown, tables, videos
 
 INTRO = ["Each cell: our value [bootstrap 95% interval], the paper's value and the difference.",
          "Numbers from different profiles or metric variants never share a table."]
@@ -44,6 +44,10 @@ def index(report: dict) -> str:
     lines += ["## Loss curves", ""]
     if not report["curves"]:
         lines += ["No training runs with dvclive series.", ""]
+    probed = [c for c in report["curves"] if c["probe"]]
+    if probed:
+        lines += [curves.PROBE_INTRO, ""]
+        lines += _table(["run", "probe loss"], [[c["run"], curves.probe_text(c["probe"])] for c in probed])
     for c in report["curves"]:
         lines += [f"[![{c['title']}]({c['figure']})]({c['figure']})", "", c["title"], ""]
     lines += ["## Deviations register", ""]

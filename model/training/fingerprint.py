@@ -14,7 +14,7 @@ from typing import Iterable
 from benchmarks.hashing import sha256_file
 
 # bookkeeping that does not change what is computed
-IGNORED_SETTINGS = ("checkpoint_every", "keep_checkpoints", "num_workers", "max_seconds")
+IGNORED_SETTINGS = ("checkpoint_every", "keep_checkpoints", "num_workers", "max_seconds", "probe_every")
 MODEL_PACKAGE = Path(__file__).resolve().parents[1]
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import torch
 from torch.utils.data import DataLoader
 
-from model.training import checkpoint
+from model.training import checkpoint, probe
 from model.training.data import SegmentSampler
 
 log = logging.getLogger(__name__)
@@ -39,6 +39,8 @@ class TrainConfig:
     gradient_checkpointing: bool = False
     num_workers: int = 0
     max_seconds: float | None = None  # wall-clock budget (a cluster's time limit): stop early, checkpointed
+    probe_segments: int = 0  # fixed segments of the probe loss (model/training/probe.py); 0 = no probe
+    probe_every: int | None = None  # optimizer steps between probes; None = before the first and after the last
 
     @classmethod
     def from_params(cls, section: dict) -> "TrainConfig":
@@ -61,6 +63,22 @@ def log_step(live, step: int, values: dict[str, float]) -> None:
     live.next_step()
 
 
+def log_probe(live, step: int, values: dict[str, float]) -> None:
+    live.step = step
+    for name, value in values.items():
+        live.log_metric(f"probe/{name}", value)
+
+
+def forget_after(live_dir: Path, step: int) -> None:
+    """Drop the rows of every dvclive series logged after ``step``: a killed run logged steps past its last
+    checkpoint, and the resumed run logs them again."""
+    from benchmarks import atomic
+
+    for table in sorted((live_dir / "plots" / "metrics").glob("**/*.tsv")):
+        header, *rows = table.read_text().splitlines(keepends=True)
+        atomic.write_text(table, "".join([header, *(r for r in rows if int(r.split("\t", 1)[0]) <= step)]))
+
+
 def out_of_time(accelerator, deadline: float | None) -> bool:
     """Whether the time budget is spent, on the main process's clock, so that every process stops at one step."""
     from accelerate.utils import broadcast
@@ -76,8 +94,9 @@ def train(stage, dataset, config: TrainConfig, fingerprint: str = "") -> dict:
     the newest checkpoint under ``{out}/checkpoints`` if it was written by a run of the same ``fingerprint``
     (``fingerprint.run_fingerprint``); another run's checkpoints and loss log are removed and training starts
     afresh. With ``config.max_seconds`` it stops at the first step ending past that budget (a later run of the
-    same fingerprint resumes there). Returns the final step, last losses, whether time ran out and, on a GPU, the
-    peak memory allocated."""
+    same fingerprint resumes there). The main process logs the probe loss (``probe.py``) of ``config.probe_segments``
+    items before the first step, every ``config.probe_every`` steps and after the last. Returns the final step, last
+    losses, the last probe, whether time ran out and, on a GPU, the peak memory allocated."""
     from diffusers.optimization import get_scheduler
     from dvclive import Live
 
@@ -108,6 +127,8 @@ def train(stage, dataset, config: TrainConfig, fingerprint: str = "") -> dict:
     if resume_from is not None:
         step = checkpoint.load(resume_from, accelerator, model, optimizer, scheduler)["step"]
         log.info("resumed from %s", resume_from)
+        if accelerator.is_main_process:
+            forget_after(out / "dvclive", step)
     samples_per_step = config.batch_size * config.gradient_accumulation_steps * accelerator.num_processes
     sampler = SegmentSampler(len(dataset), config.seed, start=step * samples_per_step,
                              rank=accelerator.process_index, world_size=accelerator.num_processes)
@@ -118,10 +139,22 @@ def train(stage, dataset, config: TrainConfig, fingerprint: str = "") -> dict:
 
     live = Live(str(out / "dvclive"), resume=resume_from is not None, save_dvc_exp=False, dvcyaml=None) \
         if accelerator.is_main_process else None
+    probe_items = probe.probe_items(dataset, config.probe_segments) if accelerator.is_main_process else []
+    last_probe: dict[str, float] = {}
+
+    def run_probe(at: int) -> None:
+        nonlocal last_probe
+        if probe_items and probe.is_due(at, config.probe_every, config.max_steps):
+            last_probe = probe.probe_losses(stage, accelerator.unwrap_model(model), probe_items, config.seed,
+                                            config.max_steps, accelerator.device)
+            log_probe(live, at, last_probe)
+
     losses: dict[str, float] = {}
     deadline = None if config.max_seconds is None else time.monotonic() + config.max_seconds
     timed_out = False
     model.train()
+    if step == 0:
+        run_probe(0)
     while step < config.max_steps and not timed_out:
         totals: dict[str, float] = {}
         for _ in range(config.gradient_accumulation_steps):
@@ -144,6 +177,7 @@ def train(stage, dataset, config: TrainConfig, fingerprint: str = "") -> dict:
                   for name, v in totals.items()}
         if live is not None:
             log_step(live, step, {**losses, "lr": scheduler.get_last_lr()[0]})
+        run_probe(step)
         timed_out = out_of_time(accelerator, deadline)
         if step % config.checkpoint_every == 0 or step == config.max_steps or timed_out:
             checkpoint.save(out / "checkpoints", step, accelerator, model, optimizer, scheduler,
@@ -156,7 +190,7 @@ def train(stage, dataset, config: TrainConfig, fingerprint: str = "") -> dict:
     accelerator.wait_for_everyone()
     if timed_out:
         log.warning("time budget of %s s spent at step %d of %d", config.max_seconds, step, config.max_steps)
-    result = {"step": step, "losses": losses, "out_of_time": timed_out}
+    result = {"step": step, "losses": losses, "probe": last_probe, "out_of_time": timed_out}
     if accelerator.device.type == "cuda":
         result["peak_gpu_memory_gib"] = torch.cuda.max_memory_allocated(accelerator.device) / 2 ** 30
     return result

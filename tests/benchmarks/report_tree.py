@@ -42,12 +42,14 @@ def write_run(runs: Path, bench: str, method: str, clips: list[str], n_frames: i
     write_json(runs / bench / method / "summary.json", {"status": "ok", "method": method, "benchmark": bench})
 
 
-def write_live(run_dir: Path, initial_weights: str, steps: int = 12) -> None:
-    plots = run_dir / "dvclive" / "plots" / "metrics" / "train"
-    plots.mkdir(parents=True)
-    for name, values in {"loss": 1.0 / (1 + np.arange(steps)), "lr": np.full(steps, 1e-4)}.items():
-        rows = "".join(f"{i + 1}\t{v}\n" for i, v in enumerate(values))
-        (plots / f"{name}.tsv").write_text(f"step\t{name}\n{rows}")
+def write_live(run_dir: Path, initial_weights: str, steps: int = 12, probe: dict[int, float] | None = None) -> None:
+    """A run's dvclive series: train/loss and train/lr every step, and ``probe`` (step -> probe loss) if given."""
+    plots = run_dir / "dvclive" / "plots" / "metrics"
+    series = {"train/loss": dict(enumerate(1.0 / (1 + np.arange(steps)), 1)), "train/lr": dict.fromkeys(range(1, steps + 1), 1e-4)}
+    for name, values in {**series, **({"probe/loss": probe} if probe else {})}.items():
+        (plots / name).parent.mkdir(parents=True, exist_ok=True)
+        rows = "".join(f"{step}\t{v}\n" for step, v in values.items())
+        (plots / f"{name}.tsv").write_text(f"step\t{name.split('/')[1]}\n{rows}")
     write_json(run_dir / "summary.json", {"initial_weights": initial_weights, "model_preset": "mini", "step": steps})
 
 
@@ -60,7 +62,7 @@ def build(root: Path) -> dict[str, Path]:
     write_run(runs, "th1kh", "static_reference", CLIPS)
     write_run(runs, "th1kh", "starcaster", ["clip_b", "clip_c"])  # clip_a missing: b and c are picked
     write_json(runs / "th1kh" / "hallo3" / "summary.json", {"available": False, "reason": "program not found: hallo3.repo unset"})
-    write_live(models / "stage1", "random (no pretrained weights: not a trained STARCaster)")
+    write_live(models / "stage1", "random (no pretrained weights: not a trained STARCaster)", probe={0: 0.5, 6: 0.45, 12: 0.4})
     write_live(models / "ablations" / "no_lipreading", "weights/arc2face")
     return {"results": results, "runs": runs, "models": models, "out": root / "reports"}
 

@@ -1,3 +1,4 @@
+import html
 import json
 from pathlib import Path
 
@@ -99,12 +100,18 @@ def test_loss_curves_are_drawn_and_labelled(built):
     assert by_run["stage1"]["random_init"] and "random initial weights" in by_run["stage1"]["title"]
     assert not by_run["ablations/no_lipreading"]["random_init"]
     assert "random initial weights" not in by_run["ablations/no_lipreading"]["title"]
-    assert by_run["stage1"]["series"] == ["train/loss", "train/lr"]
+    assert by_run["stage1"]["series"] == ["probe/loss", "train/loss", "train/lr"]
+    assert by_run["stage1"]["probe"] == {"first_step": 0, "first": 0.5, "last_step": 12, "last": 0.4,
+                                         "change": pytest.approx(-0.2)}
+    assert by_run["ablations/no_lipreading"]["probe"] is None  # no probe series
     md, page = (tree["out"] / "README.md").read_text(), (tree["out"] / "index.html").read_text()
     for c in rendered["curves"]:
         image = np.asarray(Image.open(tree["out"] / c["figure"]).convert("L"), dtype=float)
         assert image.std() > 5  # drawn, not blank
         assert f"]({c['figure']})" in md and f"src='{c['figure']}'" in page and c["title"] in page
+    probe = "0.5 at step 0 -> 0.4 at step 12 (-20.0%)"
+    assert f"| stage1 | {probe} |" in md and f"<td>stage1</td><td>{html.escape(probe)}</td>" in page
+    assert "| ablations/no_lipreading |" not in md
 
 
 def test_curve_label_names_the_profile():

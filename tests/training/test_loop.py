@@ -15,7 +15,8 @@ STEPS = 6
 
 
 def config(out, **kwargs):
-    return TrainConfig(out=str(out), max_steps=STEPS, checkpoint_every=3, keep_checkpoints=2, lr=1e-3, **kwargs)
+    return TrainConfig(out=str(out), max_steps=STEPS, checkpoint_every=3, keep_checkpoints=2, lr=1e-3,
+                       probe_segments=2, probe_every=2, **kwargs)
 
 
 def fresh_run(clips, mini_config, out, fingerprint="", **kwargs):
@@ -29,6 +30,12 @@ def straight(clips, mini_config, tmp_path_factory):
     out = tmp_path_factory.mktemp("straight")
     stage, result = fresh_run(clips, mini_config, out, gradient_accumulation_steps=2)
     return out, stage, result
+
+
+def logs(out):
+    """Every dvclive series of a run: name -> the TSV's text."""
+    plots = out / "dvclive" / "plots" / "metrics"
+    return {p.relative_to(plots).with_suffix("").as_posix(): p.read_text() for p in plots.glob("**/*.tsv")}
 
 
 def test_killed_and_resumed_run_equals_the_straight_run(straight, clips, mini_config, tmp_path, monkeypatch):
@@ -59,7 +66,9 @@ def test_killed_and_resumed_run_equals_the_straight_run(straight, clips, mini_co
     opt_a = torch.load(straight[0] / "checkpoints" / final / "optimizer.pt", weights_only=True)
     opt_b = torch.load(out / "checkpoints" / final / "optimizer.pt", weights_only=True)
     assert all(torch.equal(opt_a["state"][i]["exp_avg_sq"], opt_b["state"][i]["exp_avg_sq"]) for i in opt_a["state"])
-    assert result["losses"] == straight[2]["losses"]
+    assert result["losses"] == straight[2]["losses"] and result["probe"] == straight[2]["probe"]
+    # the steps the killed run logged past its checkpoint are logged once
+    assert logs(out) == logs(straight[0]) and set(logs(out)) >= {"train/loss", "probe/loss"}
 
 
 def test_a_spent_time_budget_stops_at_a_checkpoint_and_the_next_run_resumes(straight, clips, mini_config, tmp_path):
@@ -88,7 +97,7 @@ def test_checkpoints_state_and_loss_log(straight):
 def test_finished_run_does_not_train_again(straight, clips, mini_config):
     out, _, result = straight
     stage, again = fresh_run(clips, mini_config, out, gradient_accumulation_steps=2)
-    assert again == {"step": STEPS, "losses": {}, "out_of_time": False}
+    assert again == {"step": STEPS, "losses": {}, "probe": {}, "out_of_time": False}
     saved = load_file(out / "checkpoints" / checkpoint.folder_name(STEPS) / "trainable.safetensors")
     assert all(torch.equal(p, saved[n]) for n, p in stage.pipe.model.named_parameters() if n in saved)
 
