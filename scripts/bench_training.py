@@ -32,6 +32,7 @@ from model.config import get_config
 from model.factory import build_model, build_pipeline
 from model.lipreading import LipReader, LipReadingEncoder, MouthCrop
 from model.training.cli import stage_class, stage_settings
+from model.training.probe import probe_losses
 
 
 def camera_labels(batch: int, frames: int, size: int) -> torch.Tensor:
@@ -88,6 +89,7 @@ def main() -> None:
     parser.add_argument("--variant", default=None, help="a train.variants entry merged over them")
     parser.add_argument("--sampling-steps", type=int, default=None, help="override the rollout's sampler steps")
     parser.add_argument("--segments", type=int, default=None, help="override the self-forcing window F")
+    parser.add_argument("--probe-items", type=int, default=4, help="items of one timed probe loss (model/training/probe.py)")
     parser.add_argument("--out", default=None)
     args = parser.parse_args()
 
@@ -145,6 +147,10 @@ def main() -> None:
         if device.type == "cuda":
             torch.cuda.synchronize()
         times.append(time.perf_counter() - start)
+    start = time.perf_counter()
+    with autocast:  # one probe of the run's cost: probe_items forwards (and rollouts) without gradient
+        probe_losses(stage, model, [batch] * args.probe_items, 0, 0, device)
+    probe_seconds = time.perf_counter() - start
     result = {
         "preset": args.preset, "profile": args.profile or args.params, "stage": args.stage, "variant": args.variant,
         "lipread": args.lipread,
@@ -153,6 +159,7 @@ def main() -> None:
         "segments": getattr(stage, "segments", 1), "sampling_steps": getattr(stage, "sampling_steps", None),
         "teacher_forcing": getattr(stage, "teacher_forcing", None),
         "trainable_parameters": sum(p.numel() for p in params), "build_s": build_seconds, "step_s": times, "steps_per_s": len(times) / sum(times),
+        "probe_items": args.probe_items, "probe_s": probe_seconds,
         "peak_memory_gib": torch.cuda.max_memory_allocated() / 2**30 if device.type == "cuda" else None,
         "peak_reserved_gib": torch.cuda.max_memory_reserved() / 2**30 if device.type == "cuda" else None, "last_loss": loss, "last_terms": terms,
         "note": "random weights: speed and memory only",
