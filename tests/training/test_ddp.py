@@ -20,10 +20,14 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 def launch(params: str) -> None:
+    """torchrun --standalone: a free port per launch (the fixed default 29500 can still be held by the launch
+    before); a failed launch shows the processes' last output."""
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
-    subprocess.run([sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2", "-m", "benchmarks.cli",
-                    "train", "--stage", "1", "--params", params], check=True, env=env, cwd=REPO,
-                   stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    done = subprocess.run([sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2",
+                           "-m", "benchmarks.cli", "train", "--stage", "1", "--params", params], env=env, cwd=REPO,
+                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    if done.returncode != 0:
+        pytest.fail(f"torchrun exited with {done.returncode}:\n{done.stderr[-4000:]}")
 
 
 @pytest.mark.slow  # two launches of two processes: ~1 min on 2 cores
