@@ -10,7 +10,7 @@ import importlib
 import os
 import sys
 
-from benchmarks import warm
+from benchmarks import machine, warm
 
 COMMANDS: dict[str, tuple[str, str]] = {
     "profile": ("benchmarks.params", "switch the active profile (mini, ci, paper) in params.yaml"),
@@ -25,6 +25,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "weights": ("metrics.weights", "import (copy + sha256-verify), fetch (download + verify) or list the metric networks' weights files"),
     "report": ("benchmarks.report", "write reports/: Tables 1-3 beside the paper, per-clip drill-down, side-by-side videos, loss curves, deviations register (md, html, csv, json)"),
     "check-drift": ("benchmarks.drift", "compare metric results with committed reference metrics; non-zero exit on drift"),
+    "check-metric-code": ("benchmarks.metric_code", "score the committed metric fixtures with every metric; non-zero exit when a value moved"),
     "warm": ("benchmarks.warm", "run a command (e.g. dvc repro) whose starcaster stages fork from one interpreter that imported torch once"),
 }
 
@@ -46,7 +47,9 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    argv = sys.argv[1:] if argv is None else argv
+    if argv is None:  # run as a program (every DVC stage): hold the kernels before numpy or torch load
+        machine.hold_kernels()
+        argv = sys.argv[1:]
     command = next((a for a in argv if not a.startswith("-")), None)
     if os.environ.get(warm.SOCKET_ENV) and command in COMMANDS and command != "warm":
         code = warm.forward(os.environ[warm.SOCKET_ENV], argv)

