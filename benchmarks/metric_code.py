@@ -2,7 +2,7 @@
 
 The fixtures (reports/reference/metric_code/, made by scripts/make_metric_fixtures.py) are two MiniTalk clips at
 128 px with their audio as wav, and two "generated" methods made from them by fixed edits (``delayed``: two frames
-late and brighter; ``frozen``: the first frame held). Every registered metric scores both methods with the ci
+late and brighter; ``frozen``: the first frame held). Every metric scores both methods with the ci
 profile's metric settings, except that every network is built from its seed (SyncNet too, which the pipeline
 trains on MiniTalk), nothing is read from a feature cache and the whole clips are scored. Nothing here was
 trained on the CPU that runs it, so the values agree across CPU families to float rounding (docs/ci.md, "What
@@ -22,12 +22,10 @@ BENCHMARK = "fixtures"
 
 
 def fixture_settings(metrics_cfg: dict) -> dict:
-    """``metrics_cfg`` with every metric enabled, every network from its seed, no cache and no scored window."""
-    from metrics.registry import REGISTRY, get
-
-    get("psnr")  # imports every metric module, so REGISTRY holds them all
+    """``metrics_cfg`` (every metric in its ``enabled``) with every network from its seed, no cache and no scored
+    window."""
     cfg = copy.deepcopy(metrics_cfg)
-    cfg.update(enabled=sorted(REGISTRY), cache_dir=None, max_frames=None)
+    cfg.update(cache_dir=None, max_frames=None)
     for name in ("lpips", "fid", "fvd", "lse"):
         cfg[name] = dict(cfg[name], init="random")
     cfg["pose_std"] = dict(cfg["pose_std"], backend="landmarks")

@@ -25,9 +25,9 @@ def test_avx2_holds_every_library_and_only_disables_what_the_cpu_has():
 
 
 def test_hold_kernels_reads_the_profile_and_keeps_what_the_user_set(tmp_path, monkeypatch):
-    for name in machine.KERNEL_ENV:
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("OMP_NUM_THREADS", "1")
+    # a copy: hold_kernels sets variables this process's later tests and their subprocesses must not inherit
+    monkeypatch.setattr(os, "environ", {k: v for k, v in os.environ.items() if k not in machine.KERNEL_ENV})
+    os.environ["OMP_NUM_THREADS"] = "1"
     (tmp_path / "params.yaml").write_text(yaml.safe_dump({"cpu": {"kernels": "avx2", "threads": 2}}))
     machine.hold_kernels(tmp_path / "params.yaml")
     assert os.environ["ATEN_CPU_CAPABILITY"] == "avx2" and os.environ["MKL_NUM_THREADS"] == "2"
