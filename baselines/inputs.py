@@ -24,6 +24,16 @@ class ClipError(RuntimeError):
         self.exit_status = exit_status
 
 
+def shown(path: str | os.PathLike) -> str:
+    """``path`` as a sidecar records it: relative to the working directory when inside it, so that a run's records do
+    not name the folder its clone happens to live in."""
+    path = Path(path)
+    try:
+        return path.relative_to(Path.cwd()).as_posix()
+    except ValueError:
+        return str(path)
+
+
 @dataclass(frozen=True)
 class ClipInputs:
     record: ClipRecord

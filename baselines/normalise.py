@@ -12,7 +12,7 @@ from typing import Iterable, Iterator
 
 import numpy as np
 
-from baselines.inputs import FPS, SAMPLE_RATE, ClipError
+from baselines.inputs import FPS, SAMPLE_RATE, ClipError, shown
 from benchmarks import media
 
 # A method whose output covers less than this share of the audio gets an error, not a padded video.
@@ -145,7 +145,7 @@ def normalise(
     except media.MediaError as exc:
         raise ClipError(f"cannot normalise {source.path}: {exc}") from exc
     return {
-        "raw_output": str(source.path),
+        "raw_output": shown(source.path),
         "raw_size": list(shapes[0]) if shapes else None,
         "raw_fps": (source.fps or FPS) if source.path.is_dir() else media.probe(source.path).fps,
         "panel": None if panel is None else [panel.x0, panel.y0, panel.x1, panel.y1],

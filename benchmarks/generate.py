@@ -44,7 +44,9 @@ def generate(params: dict, benchmark: str, method_name: str, runs: Path, import_
 
     manifest = Path(params["manifests"]["dir"]) / f"{benchmark}.jsonl"
     records = read_manifest(manifest)
-    root = Path(root_in_params(params["datasets"], benchmark)[0])
+    # absolute: programs run in their own clone, where a path relative to this directory names another file
+    root = Path(root_in_params(params["datasets"], benchmark)[0]).absolute()
+    runs = Path(runs).absolute()
     method = Imported(method_name, import_from) if import_from else registry.get(method_name, params, benchmark)
     out_dir = runs / benchmark / method_name
     reason = method.availability()
@@ -69,7 +71,7 @@ def generate(params: dict, benchmark: str, method_name: str, runs: Path, import_
 def generate_clip(method, record, root: Path, out_dir: Path, context: dict) -> dict:
     """Generate one clip and write its sidecar; any failure becomes the sidecar's error."""
     from benchmarks.hashing import sha256_file
-    from baselines.inputs import ClipError, ClipInputs
+    from baselines.inputs import ClipError, ClipInputs, shown
 
     video = out_dir / f"{record.clip_id}.mp4"
     work = out_dir / ".work" / record.clip_id
@@ -84,10 +86,10 @@ def generate_clip(method, record, root: Path, out_dir: Path, context: dict) -> d
                        normalisation=result.normalisation, video_sha256=sha256_file(video))
         shutil.rmtree(work, ignore_errors=True)
     except ClipError as exc:
-        sidecar.update(status="error", error=str(exc), exit_status=exc.exit_status, work_dir=str(work))
+        sidecar.update(status="error", error=str(exc), exit_status=exc.exit_status, work_dir=shown(work))
     except Exception as exc:  # noqa: BLE001 -- one broken clip must not stop the others; the trace is kept
         sidecar.update(status="error", error=f"{type(exc).__name__}: {exc}",
-                       traceback=traceback.format_exc(limit=5), work_dir=str(work))
+                       traceback=traceback.format_exc(limit=5), work_dir=shown(work))
     if sidecar["status"] == "error":
         video.unlink(missing_ok=True)
         sidecar["command"] = _commands_tried(work)

@@ -94,3 +94,31 @@ def test_other_panels_would_darken_an_uncropped_grid():
     grid = np.full((516, 1544), OTHER_VALUE, float)
     grid[2:514, 1030:1542] = GENERATED_VALUE
     assert abs(grid.mean() - GENERATED_VALUE) > 50
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_wrapper_runs_from_relative_runs_and_dataset_root(method, bench, tmp_path, monkeypatch):
+    """`starcaster generate` from the repository root: `--runs runs` and a dataset root relative to it, while the
+    program runs in its own clone, where a relative path would name another file."""
+    from pathlib import Path
+
+    params = install_fake(bench(["clip0"]), method, tmp_path / f"{method} clone")
+    monkeypatch.chdir(tmp_path)
+    params["datasets"]["bench"]["root"] = "data"
+    summary = generate(params, "bench", method, Path("runs"))
+    sidecar = json.loads((tmp_path / "runs" / "bench" / method / "clip0.json").read_text())
+    assert summary["available"] and sidecar["status"] == "ok", sidecar.get("error")
+    assert media.probe(tmp_path / "runs" / "bench" / method / "clip0.mp4").n_frames == round(25 * SECONDS)
+    work_args = [a for cmd in sidecar["command"] for a in cmd if ".work" in a]
+    assert work_args and all(Path(a.split("=")[-1]).is_absolute() for a in work_args), work_args
+
+
+def test_sidecars_name_paths_inside_the_working_directory_relative_to_it(bench, tmp_path, monkeypatch):
+    from pathlib import Path
+
+    params = bench(["clip0"])
+    monkeypatch.chdir(tmp_path)
+    params["datasets"]["bench"]["root"] = "data"
+    generate(params, "bench", "ground_truth", Path("runs"))
+    sidecar = json.loads((tmp_path / "runs" / "bench" / "ground_truth" / "clip0.json").read_text())
+    assert sidecar["status"] == "ok" and sidecar["normalisation"]["raw_output"] == "data/videos/clip0.mp4"
