@@ -1,7 +1,8 @@
 """FLOAT (deepbrainai-research/float): audio-driven flow matching in motion latent space, 512 px at 25 fps.
 
-``python generate.py --ref_path IMG --aud_path WAV --seed 15 --a_cfg_scale 2 --e_cfg_scale 1 --ckpt_path ..
---res_video_path OUT.mp4``.
+``python generate.py --ref_path IMG --aud_path WAV --seed 15 --fix_noise_seed --a_cfg_scale 2 --e_cfg_scale 1
+--ckpt_path .. --res_video_path OUT.mp4``. ``--seed`` seeds the sampler's noise only with ``--fix_noise_seed``
+(FLOAT.py:102-108 at 97cfdd51, docs/programs/float.md).
 """
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ class Float(Wrapper):
 
     def steps(self, clip: ClipInputs, work: Path) -> list[Step]:
         image, audio = input_files(clip, work)
-        return [Step(["generate.py", "--ref_path", image, "--aud_path", audio, "--seed", self.option("seed"),
+        return [Step(["generate.py", "--ref_path", image, "--aud_path", audio, "--seed", self.option("seed"), "--fix_noise_seed",
                       "--a_cfg_scale", self.option("a_cfg_scale"), "--e_cfg_scale", self.option("e_cfg_scale"),
                       "--ckpt_path", self.config.checkpoint("ckpt"), "--res_video_path", work / "output.mp4"])]
 

@@ -44,20 +44,24 @@ def behave(name):
         time.sleep(60)
     return "empty" not in name
 
-def frame(w, h, panel=None):
-    image = np.full((h, w, 3), OTHER if panel else GENERATED, np.uint8)
+def frame(w, h, panel=None, noise=0):
+    """``noise``: the sampler's unseeded draw, shifting every pixel (0 when the program seeds it)."""
+    image = np.full((h, w, 3), (OTHER if panel else GENERATED) + noise, np.uint8)
     if panel:
         x0, y0, x1, y1 = panel
         image[y0:y1, x0:x1] = GENERATED
     return image
 
-def write_video(path, n, w, h, fps, panel=None):
+def unseeded_noise():
+    return int(np.random.default_rng().integers(-3, 4))
+
+def write_video(path, n, w, h, fps, panel=None, noise=0):
     os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
     with av.open(path, "w") as c:
         s = c.add_stream("libx264", rate=Fraction(fps).limit_denominator(1001))
         s.width, s.height, s.pix_fmt = w, h, "yuv420p"
         for i in range(n):
-            f = av.VideoFrame.from_ndarray(frame(w, h, panel), format="rgb24")
+            f = av.VideoFrame.from_ndarray(frame(w, h, panel, noise), format="rgb24")
             for p in s.encode(f):
                 c.mux(p)
         for p in s.encode():
@@ -155,27 +159,49 @@ for k, line in enumerate(open(need_file(a.input_file, "input list")).read().spli
 '''
 
 FLOAT = r'''
+# FLOAT at 97cfdd51 (docs/programs/float.md): generate.py:159-179 and options/base_options.py:10-69 define every
+# argument with a default; --seed (int, 15) seeds the noise only with --fix_noise_seed (FLOAT.py:102-108).
 p = argparse.ArgumentParser()
-for a in ("--ref_path", "--aud_path", "--seed", "--a_cfg_scale", "--e_cfg_scale", "--ckpt_path", "--res_video_path"):
-    p.add_argument(a, required=True)
+for a in ("--ref_path", "--aud_path", "--res_video_path", "--emo"):
+    p.add_argument(a, default=None)
+p.add_argument("--ckpt_path", default="/home/nvadmin/float.pth")
+p.add_argument("--seed", type=int, default=15)
+p.add_argument("--fix_noise_seed", action="store_true")
+p.add_argument("--no_crop", action="store_true")
+p.add_argument("--a_cfg_scale", type=float, default=2.0)
+p.add_argument("--e_cfg_scale", type=float, default=1.0)
+p.add_argument("--nfe", type=int, default=10)
 a = p.parse_args()
-if (a.seed, a.a_cfg_scale, a.e_cfg_scale) != ("15", "2", "1"):
-    fail("not the published settings")
 need_file(a.ckpt_path, "checkpoint"); need_file(a.ref_path, "image")
 seconds = audio_seconds(a.aud_path)
 if behave(stem(a.ref_path)):
-    write_video(a.res_video_path, round(25 * seconds), 512, 512, 25)
+    write_video(a.res_video_path, round(25 * seconds), 512, 512, 25, noise=0 if a.fix_noise_seed else unseeded_noise())
 '''
 
 REAL3D = r'''
+# Real3DPortrait at a9d70c7e (docs/programs/real3dportrait.md): inference/real3d_infer.py:584-601 define every
+# argument with a default; the head follows the bundled May_5s.mp4 unless --drv_pose static (:282-298, :591); without
+# --seed the run seeds itself from the clock (:183); --out_mode defaults to the 2560x512 concat_debug grid whose
+# last panel is the generated frame (:597).
 p = argparse.ArgumentParser()
-for a in ("--src_img", "--drv_aud", "--out_name", "--out_mode"):
-    p.add_argument(a, required=True)
+p.add_argument("--src_img", default="data/raw/examples/Macron.png")
+p.add_argument("--drv_aud", default="data/raw/examples/Obama_5s.wav")
+p.add_argument("--drv_pose", default="data/raw/examples/May_5s.mp4")
+p.add_argument("--out_name", default="")
+p.add_argument("--out_mode", default="concat_debug")
+p.add_argument("--seed", type=int, default=None)
+p.add_argument("--map_to_init_pose", default="True")
+p.add_argument("--min_face_area_percent", type=float, default=0.2)
 a = p.parse_args()
-if a.out_mode != "final":
-    fail("--out_mode final is required")
 need_file(a.src_img, "image")
-write_video(a.out_name, round(25 * audio_seconds(a.drv_aud)), 512, 512, 25)
+if a.drv_pose != "static":
+    need_file(a.drv_pose, "driving pose")
+n = round(25 * audio_seconds(a.drv_aud))
+noise = 0 if a.seed is not None else unseeded_noise()
+if a.out_mode == "concat_debug":
+    write_video(a.out_name, n, 2560, 512, 25, panel=(2048, 0, 2560, 512), noise=noise)
+else:
+    write_video(a.out_name, n, 512, 512, 25, noise=noise)
 '''
 
 GOHA = r'''

@@ -122,3 +122,27 @@ def test_sidecars_name_paths_inside_the_working_directory_relative_to_it(bench, 
     generate(params, "bench", "ground_truth", Path("runs"))
     sidecar = json.loads((tmp_path / "runs" / "bench" / "ground_truth" / "clip0.json").read_text())
     assert sidecar["status"] == "ok" and sidecar["normalisation"]["raw_output"] == "data/videos/clip0.mp4"
+
+
+@pytest.mark.parametrize("method, seed_args", [("float", ["--seed", "15", "--fix_noise_seed"]),
+                                               ("real3dportrait", ["--seed", "0"])])
+def test_the_seed_reaches_the_program_and_two_runs_agree(method, seed_args, bench, tmp_path):
+    """The fakes draw unseeded noise unless the program's own seeding is switched on (FLOAT: --fix_noise_seed;
+    Real3DPortrait: --seed), so two runs agree only when the wrapper seeds the way the program does."""
+    params = install_fake(bench(["clip0"]), method, tmp_path / f"{method} clone")
+    videos = []
+    for run in ("a", "b"):
+        generate(params, "bench", method, tmp_path / run)
+        sidecar = json.loads((tmp_path / run / "bench" / method / "clip0.json").read_text())
+        assert sidecar["status"] == "ok", sidecar["error"]
+        command = sidecar["command"][-1]
+        assert all(arg in command for arg in seed_args) and sidecar["seed"] == int(seed_args[1])
+        videos.append(sidecar["video_sha256"])
+    assert videos[0] == videos[1]
+
+
+def test_real3dportrait_holds_the_source_pose_instead_of_the_bundled_driving_video(bench, tmp_path):
+    params = install_fake(bench(["clip0"]), "real3dportrait", tmp_path / "clone")
+    generate(params, "bench", "real3dportrait", tmp_path / "runs")
+    command = json.loads((tmp_path / "runs" / "bench" / "real3dportrait" / "clip0.json").read_text())["command"][-1]
+    assert command[command.index("--drv_pose") + 1] == "static"
