@@ -1,7 +1,9 @@
-"""V-Express (tencent-ailab/V-Express): audio-driven; writes its video at a non-integer frame rate.
+"""V-Express (tencent-ailab/V-Express): audio-driven; writes its video at a rate that depends on the clip.
 
 ``python inference.py --reference_image_path IMG --audio_path AUD --kps_path "" --retarget_strategy fix_face
---output_path OUT.mp4 --fps 30``; the output is resampled to 25 fps by its timestamps.
+--output_path OUT.mp4 --fps 30 --seed 42`` (docs/programs/vexpress.md, commit 6814f7db): 24 + 20k frames spread over
+the audio's duration (inference.py:255-264), resampled to 25 fps by their timestamps; audio under 0.8 s is too short
+for the program's first 24-frame window and the clip fails.
 """
 from __future__ import annotations
 
@@ -21,7 +23,7 @@ class VExpress(Wrapper):
         image, audio = input_files(clip, work)
         return [Step(["inference.py", "--reference_image_path", image, "--audio_path", audio, "--kps_path", "",
                       "--retarget_strategy", self.option("retarget_strategy"),
-                      "--output_path", work / "output.mp4", "--fps", self.option("fps")])]
+                      "--output_path", work / "output.mp4", "--fps", self.option("fps"), "--seed", self.option("seed")])]
 
     def find_output(self, clip: ClipInputs, work: Path, started: float) -> Source:
         return written(work / "output.mp4")

@@ -49,12 +49,22 @@ def test_goha_15fps_frames_are_retimed_not_resampled(bench, tmp_path):
     assert norm["frames_at_25fps"] == round(25 * SECONDS) and norm["frames_held"] == norm["frames_trimmed"] == 0
 
 
-def test_vexpress_non_integer_fps_is_resampled(bench, tmp_path):
-    params = install_fake(bench(["clip0"]), "vexpress", tmp_path / "vexpress")
+def test_vexpress_clip_dependent_rate_is_resampled_and_its_seed_recorded(bench, tmp_path):
+    params = install_fake(bench(["clip0"], seconds=1.46), "vexpress", tmp_path / "vexpress")
     generate(params, "bench", "vexpress", tmp_path / "runs")
-    norm = json.loads((tmp_path / "runs" / "bench" / "vexpress" / "clip0.json").read_text())["normalisation"]
-    assert norm["raw_fps"] == pytest.approx(30000 / 1001, abs=1e-3)
-    assert abs(norm["frames_at_25fps"] - 25 * SECONDS) <= 1
+    sidecar = json.loads((tmp_path / "runs" / "bench" / "vexpress" / "clip0.json").read_text())
+    norm = sidecar["normalisation"]
+    duration = round(25 * 1.46) / 25  # the audio handed to the program covers the clip's 36 frames
+    assert norm["raw_fps"] == pytest.approx(24 / duration, abs=1e-2)  # 24 frames over the audio, as the program writes
+    assert norm["frames_at_25fps"] == round(25 * duration) and norm["frames_held"] == 0
+    assert sidecar["seed"] == 42 and sidecar["command"][-1][-2:] == ["--seed", "42"]
+
+
+def test_vexpress_audio_shorter_than_its_first_window_fails_the_clip(bench, tmp_path):
+    params = install_fake(bench(["clip0"], seconds=0.6), "vexpress", tmp_path / "vexpress")
+    summary = generate(params, "bench", "vexpress", tmp_path / "runs")
+    sidecar = json.loads((tmp_path / "runs" / "bench" / "vexpress" / "clip0.json").read_text())
+    assert summary["clips"][0]["status"] == "error" and sidecar["exit_status"] == 3 and "IndexError" in sidecar["error"]
 
 
 def test_echomimic_picks_the_muxed_output_of_this_run(bench, tmp_path):
