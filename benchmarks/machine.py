@@ -70,7 +70,7 @@ def fingerprint() -> dict:
 def differences(a: dict | None, b: dict | None) -> list[str]:
     """The fields in which two fingerprints differ, one readable line each (every field when one is unknown)."""
     if not a or not b:
-        return ["platform not recorded"] if a != b or not a else []
+        return ["platform not recorded"]
     lines = []
     for key in sorted(set(a) | set(b)):
         x, y = a.get(key), b.get(key)

@@ -3,6 +3,7 @@ out, and a normalised 25 fps video of the benchmark size and the audio's length 
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -110,8 +111,6 @@ def test_other_panels_would_darken_an_uncropped_grid():
 def test_wrapper_runs_from_relative_runs_and_dataset_root(method, bench, tmp_path, monkeypatch):
     """`starcaster generate` from the repository root: `--runs runs` and a dataset root relative to it, while the
     program runs in its own clone, where a relative path would name another file."""
-    from pathlib import Path
-
     params = install_fake(bench(["clip0"]), method, tmp_path / f"{method} clone")
     monkeypatch.chdir(tmp_path)
     params["datasets"]["bench"]["root"] = "data"
@@ -124,8 +123,6 @@ def test_wrapper_runs_from_relative_runs_and_dataset_root(method, bench, tmp_pat
 
 
 def test_sidecars_name_paths_inside_the_working_directory_relative_to_it(bench, tmp_path, monkeypatch):
-    from pathlib import Path
-
     params = bench(["clip0"])
     monkeypatch.chdir(tmp_path)
     params["datasets"]["bench"]["root"] = "data"
