@@ -1,8 +1,11 @@
-"""AniPortrait (Zejun-Yang/AniPortrait): audio-driven, inputs listed in the YAML config's ``test_cases``.
+"""AniPortrait (Zejun-Yang/AniPortrait at 7f6593fd; docs/programs/aniportrait.md): audio-driven, inputs listed in the
+YAML config's ``test_cases``.
 
-``python -m scripts.audio2vid --config YAML -W 512 -H 512 --fps 30`` writes a 3-panel grid (reference,
-pose, generated) of 1544x516 into a dated folder under ``output/`` of its clone; the generated panel is
-x 1030..1542, y 2..514. The ``_noaudio`` copy is skipped.
+``python -m scripts.audio2vid --config YAML -W 512 -H 512 --fps 30 --seed 42`` run in the clone (its config names its
+weights relative to the working directory) writes a 3-panel grid (reference, pose, generated) of 1544x516 into
+``output/<date>/<HHMM>--seed_<seed>-<W>x<H>/`` of its clone (audio2vid.py:128-133, :253-265); the generated panel is
+x 1030..1542, y 2..514. The silent ``_noaudio`` draft is deleted once the audio is muxed (:265), so one left behind
+means the mux failed. Audio of 5 s or less crashes the program's pose model (IndexError, audio2vid.py:181-184).
 """
 from __future__ import annotations
 
@@ -16,7 +19,14 @@ from baselines.protocol import Step, Wrapper, input_files, newest_output, test_c
 class AniPortrait(Wrapper):
     name = "aniportrait"
     url = "https://github.com/Zejun-Yang/AniPortrait"
-    checkpoint_keys = ("pretrained_model",)
+    files = ("configs/inference/inference_audio.yaml",)
+    weights = tuple(f"pretrained_model/{f}" for f in (
+        "denoising_unet.pth", "reference_unet.pth", "pose_guider.pth", "motion_module.pth", "audio2mesh.pt",
+        "audio2pose.pt", "stable-diffusion-v1-5/unet/config.json", "sd-vae-ft-mse/config.json",
+        "image_encoder/config.json", "wav2vec2-base-960h/config.json"))
+    seeding = ("partial: --seed seeds torch only (audio2vid.py:102); the pose model's identity is "
+               "random.randint(0, 99) from an unseeded `random` (:172), so two runs differ in head motion")
+    muxes_audio = True
     panel = Panel(1030, 2, 1542, 514, grid=(1544, 516))
 
     def steps(self, clip: ClipInputs, work: Path) -> list[Step]:

@@ -1,7 +1,12 @@
-"""EchoMimic (BadToBest/EchoMimic): audio-driven, inputs listed in the YAML config's ``test_cases``.
+"""EchoMimic (BadToBest/EchoMimic at 76cdab1a; docs/programs/echomimic.md): audio-driven, inputs listed in the YAML
+config's ``test_cases``.
 
-``python -u infer_audio2vid.py --config YAML -W 512 -H 512 --cfg 2.5 --steps 30 --fps 25``; the program
-writes into a dated folder under ``output/`` of its own clone; the muxed result ends in ``_withaudio.mp4``.
+``python -u infer_audio2vid.py --config YAML -W 512 -H 512 --cfg 2.5 --steps 30 --fps 25 --seed 420 -L N`` run in the
+clone, whose config names its weights relative to the working directory (animation.yaml:2-13). The program writes
+``output/<date>/<HHMM>--seed_<seed>-<W>x<H>/<image>_<audio>_<H>x<W>_<int(cfg)>_<HHMM>_withaudio.mp4`` in its clone
+(infer_audio2vid.py:180-181, :252). ``-L`` caps the frames at 1200 by default (:56; pipeline_echo_mimic.py:404-406):
+the wrapper passes the clip's length. ``--fps 25`` departs from the default 24 (:67) so that the audio features are
+sliced at the benchmark's rate (pipeline_echo_mimic.py:397).
 """
 from __future__ import annotations
 
@@ -11,18 +16,34 @@ from baselines.inputs import ClipInputs
 from baselines.normalise import Source
 from baselines.protocol import Step, Wrapper, input_files, newest_output, test_case_config
 
+# Frames past the clip's own: the program makes 25 * seconds + 2 (pipeline_echo_mimic.py:404-406), trimmed later.
+LENGTH_MARGIN = 25
+
 
 class EchoMimic(Wrapper):
     name = "echomimic"
     url = "https://github.com/BadToBest/EchoMimic"
-    checkpoint_keys = ("pretrained_weights",)
+    files = ("configs/inference/inference_v2.yaml",)
+    weights = tuple(f"pretrained_weights/{f}" for f in (
+        "denoising_unet.pth", "reference_unet.pth", "motion_module.pth", "face_locator.pth",
+        "sd-vae-ft-mse/config.json", "sd-image-variations-diffusers/unet/config.json",
+        "audio_processor/whisper_tiny.pt"))
+    seeding = "--seed: torch.manual_seed per test case (infer_audio2vid.py:187-188)"
+    muxes_audio = True
 
     def steps(self, clip: ClipInputs, work: Path) -> list[Step]:
         image, audio = input_files(clip, work)
         config = test_case_config(self, image, audio, work / "config.yaml")
         o = self.option
         return [Step(["-u", "infer_audio2vid.py", "--config", config, "-W", o("width"), "-H", o("height"),
-                      "--cfg", o("cfg"), "--steps", o("steps"), "--fps", o("fps"), "--seed", o("seed")])]
+                      "--cfg", o("cfg"), "--steps", o("steps"), "--fps", o("fps"), "--seed", o("seed"),
+                      "-L", str(clip.n_frames + LENGTH_MARGIN)])]
+
+    def raw_output_name(self, clip: ClipInputs) -> str:
+        o = self.option
+        return f"{clip.clip_id}_{clip.clip_id}_{o('height')}x{o('width')}_{int(float(o('cfg')))}_*_withaudio.mp4"
 
     def find_output(self, clip: ClipInputs, work: Path, started: float) -> Source:
-        return Source(newest_output(self.config.repo / "output", f"**/{clip.clip_id}_*_withaudio.mp4", started))
+        o = self.option
+        folder = f"*/*--seed_{o('seed')}-{o('width')}x{o('height')}"
+        return Source(newest_output(self.config.repo / "output", f"{folder}/{self.raw_output_name(clip)}", started))

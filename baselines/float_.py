@@ -1,4 +1,4 @@
-"""FLOAT (deepbrainai-research/float): audio-driven flow matching in motion latent space, 512 px at 25 fps.
+"""FLOAT (deepbrainai-research/float at 97cfdd51; docs/programs/float.md): audio-driven flow matching in motion latent space, 512 px at 25 fps.
 
 ``python generate.py --ref_path IMG --aud_path WAV --seed 15 --fix_noise_seed --a_cfg_scale 2 --e_cfg_scale 1
 --ckpt_path .. --res_video_path OUT.mp4``. ``--seed`` seeds the sampler's noise only with ``--fix_noise_seed``
@@ -17,6 +17,12 @@ class Float(Wrapper):
     name = "float"
     url = "https://github.com/deepbrainai-research/float"
     checkpoint_keys = ("ckpt",)
+    parsers = {"generate.py": ("generate.py", "options/base_options.py")}
+    weights = ("checkpoints/wav2vec2-base-960h/config.json",
+               "checkpoints/wav2vec-english-speech-emotion-recognition/config.json")
+    seeding = "--seed with --fix_noise_seed: seeds the sampler's noise (FLOAT.py:102-108)"
+    raw_size = (512, 512)
+    muxes_audio = True
 
     def steps(self, clip: ClipInputs, work: Path) -> list[Step]:
         image, audio = input_files(clip, work)

@@ -28,6 +28,7 @@ class ProgramConfig:
     """``baselines.<method>`` of params.yaml. Relative checkpoint paths are inside ``repo``."""
 
     repo: Path | None
+    commit: str | None = None  # the pinned commit the wrapper was derived from; None accepts any
     python: str | None = None  # the program's interpreter (e.g. <conda>/envs/<name>/bin/python)
     conda_env: str | None = None  # alternative to ``python``: run through `conda run -n ENV python`
     env: dict[str, str] = field(default_factory=dict)
@@ -38,11 +39,13 @@ class ProgramConfig:
     @classmethod
     def from_params(cls, section: dict | None, default_timeout_s: float) -> "ProgramConfig":
         s = dict(section or {})
-        unknown = set(s) - {"repo", "python", "conda_env", "env", "checkpoints", "options", "timeout_s"}
+        unknown = set(s) - {"repo", "commit", "python", "conda_env", "env", "checkpoints", "options", "timeout_s"}
         if unknown:
             raise ValueError(f"unknown baseline settings {sorted(unknown)}")
         return cls(
-            repo=Path(s["repo"]).expanduser() if s.get("repo") else None,
+            # absolute: the program runs in its clone, where a relative path would name another file
+            repo=Path(s["repo"]).expanduser().absolute() if s.get("repo") else None,
+            commit=str(s["commit"]) if s.get("commit") else None,
             python=s.get("python"),
             conda_env=s.get("conda_env"),
             env=dict(s.get("env") or {}),
@@ -62,8 +65,20 @@ class Step:
 
     args: list[str]
     cwd: str = "."
-    interpreter: bool = True  # False for non-Python entry points (Hallo3's bash script)
+    interpreter: bool = True  # False for non-Python entry points
     after: Callable[[], None] | None = None  # run once the step succeeded
+    python: str | None = None  # another program's interpreter (a preprocessing tool's), else the wrapper's
+
+    def script(self) -> tuple[str, list[str]] | None:
+        """(the Python file run, relative to ``cwd``; the arguments it gets) for an interpreter step."""
+        if not self.interpreter:
+            return None
+        args = [str(a) for a in self.args]
+        while args and args[0] in ("-u", "-B", "-O"):
+            args = args[1:]
+        if len(args) >= 2 and args[0] == "-m":
+            return args[1].replace(".", "/") + ".py", args[2:]
+        return (args[0], args[1:]) if args else None
 
 
 @dataclass
@@ -119,16 +134,30 @@ def program_commit(repo: Path) -> str | None:
 
 
 class Wrapper:
-    """One external method. Subclasses state the program and fill in ``steps`` and ``find_output``."""
+    """One external method. Subclasses state the program (the facts the preflight checks, each read from the
+    program's source at the pinned commit: docs/programs/<name>.md) and fill in ``steps`` and ``find_output``."""
 
     name: ClassVar[str]
     url: ClassVar[str]
     driven_by: ClassVar[str] = "audio"  # audio | video
-    checkpoint_keys: ClassVar[tuple[str, ...]] = ()
+    checkpoint_keys: ClassVar[tuple[str, ...]] = ()  # checkpoints passed as arguments (params ``checkpoints``)
+    weights: ClassVar[tuple[str, ...]] = ()  # files the program loads from fixed paths in its clone
+    files: ClassVar[tuple[str, ...]] = ()  # files of the clone the run needs (configs), relative to it
+    # script run (relative to the clone) -> the files defining its options; "python:pkg/mod.py" names a file of
+    # a package installed in the program's interpreter. A script missing here defines its own options.
+    parsers: ClassVar[dict[str, tuple[str, ...]]] = {}
+    seeding: ClassVar[str]  # how the program's randomness is fixed, or why it cannot be
+    raw_size: ClassVar[tuple[int, int] | None] = None  # the frame size the program writes, where it is fixed
+    muxes_audio: ClassVar[bool] = False  # the program muxes the driving audio: a silent video means a failed mux
     panel: ClassVar[Panel | None] = None
+    # How the target camera of a novel-view clip reaches the program; None: it cannot, and ``own_view`` says what
+    # it renders instead (the method is then not scored on novel-view benchmarks).
+    target_camera: ClassVar[str | None] = None
+    own_view: ClassVar[str] = "renders the reference image's own view"
 
-    def __init__(self, config: ProgramConfig):
+    def __init__(self, config: ProgramConfig, novel_view: bool = False):
         self.config = config
+        self.novel_view = novel_view
 
     # -- what a subclass provides -------------------------------------------------------------
     def steps(self, clip: ClipInputs, work: Path) -> list[Step]:
@@ -138,6 +167,10 @@ class Wrapper:
     def find_output(self, clip: ClipInputs, work: Path, started: float) -> Source:
         raise NotImplementedError
 
+    def extra_problems(self) -> list[str]:
+        """Problems of this program's clone that the generic preflight cannot see (each naming the fix)."""
+        return []
+
     @property
     def seed(self) -> int | None:
         seed = self.config.options.get("seed")
@@ -145,22 +178,13 @@ class Wrapper:
 
     # -- shared ---------------------------------------------------------------------------------
     def availability(self) -> str | None:
-        """None when the program and its checkpoints are in place, else why not."""
-        cfg, where = self.config, f"baselines.{self.name}"
-        if cfg.repo is None:
-            return f"program not installed: set {where}.repo to a clone of {self.url}"
-        if not cfg.repo.is_dir():
-            return f"program folder {cfg.repo} not found: clone {self.url} there or fix {where}.repo"
-        if cfg.python and not Path(cfg.python).expanduser().is_file():
-            return f"interpreter {cfg.python} not found ({where}.python)"
-        if not cfg.python and cfg.conda_env and shutil.which("conda") is None:
-            return f"conda not found on PATH for {where}.conda_env={cfg.conda_env}"
-        for key in self.checkpoint_keys:
-            if not cfg.checkpoints.get(key):
-                return f"checkpoint {key} not set ({where}.checkpoints.{key}); download it as {self.url} describes"
-            if not cfg.checkpoint(key).exists():
-                return f"checkpoint {cfg.checkpoint(key)} not found; download it as {self.url} describes"
-        return None
+        """None when the preflight (baselines/check.py) finds nothing wrong, else its problems, each naming the fix."""
+        from baselines.check import preflight
+
+        if self.novel_view and self.target_camera is None:
+            return f"no target-camera control: the program {self.own_view}, so its video is not scored as a novel view"
+        problems = preflight(self)
+        return "; ".join(problems) if problems else None
 
     def interpreter(self) -> list[str]:
         if self.config.python:
@@ -187,17 +211,59 @@ class Wrapper:
         audio = clip.require_audio() if self.driven_by == "audio" else clip.audio
         commands: list[list[str]] = []
         started = time.time()
+        log = None
         for i, step in enumerate(self.steps(clip, work)):
-            argv = (self.interpreter() if step.interpreter else []) + [str(a) for a in step.args]
+            interpreter = ([step.python] if step.python else self.interpreter()) if step.interpreter else []
+            argv = interpreter + [str(a) for a in step.args]
             commands.append(argv)
             atomic.write_json(work / "commands.json", commands)  # kept with the error if the step fails
-            run_step(argv, self.config.repo / step.cwd, self.environment(), self.config.timeout_s,
-                     work / f"step{i}.log")
+            log = work / f"step{i}.log"
+            run_step(argv, self.config.repo / step.cwd, self.environment(), self.config.timeout_s, log)
             if step.after is not None:
-                step.after()
-        source = self.find_output(clip, work, started)
-        stats = normalise(source, out, size=clip.size, n_frames=clip.n_frames, audio=audio, panel=self.panel)
+                try:
+                    step.after()
+                except ClipError as exc:
+                    raise _after_exit_0(exc, log) from exc
+        try:
+            source = self.find_output(clip, work, started)
+            self.accept_source(source)
+            stats = normalise(source, out, size=clip.size, n_frames=clip.n_frames, audio=audio, panel=self.panel)
+            if self.raw_size is not None and self.panel is None and tuple(stats["raw_size"]) != tuple(self.raw_size):
+                raise ClipError(f"the program wrote {stats['raw_size'][0]}x{stats['raw_size'][1]} frames, "
+                                f"not its {self.raw_size[0]}x{self.raw_size[1]}")
+            accept_output(out, clip, audio)
+        except ClipError as exc:
+            raise _after_exit_0(exc, log) from exc
         return Generation(commands=commands, normalisation=stats, seed=self.seed)
+
+    def accept_source(self, source: Source) -> None:
+        """Refuse a raw output that cannot be the finished video (a program that muxes audio wrote a silent one)."""
+        if self.muxes_audio and source.path.is_file() and not media.probe(source.path).has_audio:
+            raise ClipError(f"{source.path.name} has no audio track: the program's own mux step did not finish")
+
+
+def _after_exit_0(exc: ClipError, log: Path | None) -> ClipError:
+    """An output found wrong after the program exited 0: several programs exit 0 after an error
+    (docs/programs/), so what they printed says why."""
+    return ClipError(f"{exc}; the program's last output: {_tail(log) if log else 'none'}", exit_status=0)
+
+
+def accept_output(out: Path, clip: ClipInputs, audio) -> None:
+    """The normalised video is accepted by its content: it decodes to the clip's frame count and size, with audio
+    where the clip has it."""
+    try:
+        info = media.probe(out)
+    except media.MediaError as exc:
+        raise ClipError(f"the normalised video does not decode: {exc}") from exc
+    problems = []
+    if info.n_frames != clip.n_frames:
+        problems.append(f"{info.n_frames} frames, not {clip.n_frames}")
+    if (info.width, info.height) != tuple(clip.size):
+        problems.append(f"{info.width}x{info.height}, not {clip.size[0]}x{clip.size[1]}")
+    if (audio is not None) != info.has_audio:
+        problems.append("audio missing" if audio is not None else "an audio track where the clip has none")
+    if problems:
+        raise ClipError("the normalised video is wrong: " + ", ".join(problems))
 
 
 def input_files(clip: ClipInputs, work: Path) -> tuple[Path, Path]:

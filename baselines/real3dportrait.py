@@ -1,11 +1,13 @@
-"""Real3DPortrait (yerfor/Real3DPortrait): one-shot 3D talking portrait, audio-driven here, 512 px at 25 fps.
+"""Real3DPortrait (yerfor/Real3DPortrait at a9d70c7e): one-shot 3D talking portrait, audio-driven here, 512 px at 25 fps.
 
 ``python inference/real3d_infer.py --src_img IMG --drv_aud WAV --drv_pose static --seed N --out_name OUT.mp4
 --out_mode final`` (docs/programs/real3dportrait.md, commit a9d70c7e): ``--out_mode final`` keeps only the generated
 frames (the default is a 2560x512 debug grid, real3d_infer.py:597); ``--drv_pose static`` holds the source image's
 own head pose (the default drives every clip's head with the bundled ``May_5s.mp4``, :591, :282-298); ``--seed``
 seeds ``random``, numpy and torch (without it the clock does, :183-186). ``options.extra_args`` is appended as
-given. The program takes no target camera here, so novel views are its own.
+given. The program takes no target camera (its camera follows the source image, real3d_infer.py:282-298), so it
+is not scored on novel-view benchmarks. It crops the source into the shared ``temp/cropped_src_img.png`` of its clone
+(:76-109): concurrent runs in one clone collide.
 """
 from __future__ import annotations
 
@@ -19,7 +21,14 @@ from baselines.protocol import Step, Wrapper, input_files, written
 class Real3DPortrait(Wrapper):
     name = "real3dportrait"
     url = "https://github.com/yerfor/Real3DPortrait"
-    checkpoint_keys = ("checkpoints",)
+    weights = ("checkpoints/240210_real3dportrait_orig/audio2secc_vae/config.yaml",
+               "checkpoints/240210_real3dportrait_orig/secc2plane_torso_orig/config.yaml",
+               "checkpoints/pretrained_ckpts/mit_b0.pth", "deep_3drecon/BFM/01_MorphableModel.mat",
+               "deep_3drecon/BFM/BFM_model_front.mat", "deep_3drecon/BFM/Exp_Pca.bin")
+    seeding = "--seed: random, numpy and torch (real3d_infer.py:183-186); without it the clock seeds the run"
+    raw_size = (512, 512)
+    muxes_audio = True
+    own_view = "renders the source image's own camera with the head pose held (real3d_infer.py:282-298, --drv_pose static)"
 
     def steps(self, clip: ClipInputs, work: Path) -> list[Step]:
         image, audio = input_files(clip, work)

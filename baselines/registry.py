@@ -42,8 +42,9 @@ def names(params: dict) -> tuple[str, ...]:
 
 
 def get(name: str, params: dict, benchmark: str | None = None) -> Method:
-    """The method ``name`` configured from ``params`` (the ``baselines`` section); STARCaster picks its mode and
-    model folder by ``benchmark`` (novel view on ``baselines.starcaster.novel_view_benchmarks``)."""
+    """The method ``name`` configured from ``params`` (the ``baselines`` section); STARCaster picks its mode and model
+    folder, and a wrapper whether it is asked for a target camera, by ``benchmark`` (novel view on
+    ``baselines.starcaster.novel_view_benchmarks``)."""
     if name in BUILT_IN:
         return BUILT_IN[name]()
     if name in method_names(params):
@@ -52,4 +53,9 @@ def get(name: str, params: dict, benchmark: str | None = None) -> Method:
         raise KeyError(f"unknown method {name!r}; known: {', '.join(names(params))}")
     section = params.get("baselines") or {}
     config = ProgramConfig.from_params(section.get(name), float(section.get("timeout_s") or DEFAULT_TIMEOUT_S))
-    return WRAPPERS[name](config)
+    return WRAPPERS[name](config, novel_view=benchmark in novel_view_benchmarks(params))
+
+
+def novel_view_benchmarks(params: dict) -> tuple[str, ...]:
+    """The benchmarks whose clips ask for a target camera (``baselines.starcaster.novel_view_benchmarks``)."""
+    return tuple(((params.get("baselines") or {}).get("starcaster") or {}).get("novel_view_benchmarks") or ())

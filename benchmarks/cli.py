@@ -21,6 +21,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "train-lipreader": ("model.training.lipreader", "train the mini lip encoder on MiniTalk's mouth openings, or import the paper's (stage 1's lip-reading loss)"),
     "train-syncnet": ("metrics.syncnet_training", "train SyncNet on the talking-video training sets (MiniTalk in mini/ci) for the LSE metric"),
     "generate": ("benchmarks.generate", "run a method (baseline, reference or STARCaster) on a benchmark's clips into runs/<B>/<M>/"),
+    "baselines": ("baselines.check", "check the external baseline programs without running a model: clone at the pinned commit, interpreter, checkpoints, every argument against the program's own parser"),
     "evaluate": ("metrics.evaluate", "score a method's generated videos against the benchmark's ground truth"),
     "weights": ("metrics.weights", "import (copy + sha256-verify), fetch (download + verify) or list the metric networks' weights files"),
     "report": ("benchmarks.report", "write reports/: Tables 1-3 beside the paper, per-clip drill-down, side-by-side videos, loss curves, deviations register (md, html, csv, json)"),

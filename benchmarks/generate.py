@@ -117,8 +117,8 @@ def _complete(out_dir: Path, clip_id: str) -> bool:
 
 
 def _program(method) -> dict | None:
-    """Commit, options and checkpoint hashes of an external program (directories are listed, not hashed); a
-    built-in model (STARCaster) describes its own weights."""
+    """Commit (and the pinned one), options, checkpoint hashes and seeding of an external program (directories are
+    listed, not hashed); a built-in model (STARCaster) describes its own weights."""
     from benchmarks.hashing import sha256_file
     from baselines.protocol import Wrapper, program_commit
 
@@ -131,8 +131,8 @@ def _program(method) -> dict | None:
     for key in method.checkpoint_keys:
         path = cfg.checkpoint(key)
         checkpoints[key] = {"path": str(path), "sha256": sha256_file(path) if path.is_file() else None}
-    return {"repo": str(cfg.repo), "commit": program_commit(cfg.repo), "options": cfg.options,
-            "checkpoints": checkpoints}
+    return {"repo": str(cfg.repo), "commit": program_commit(cfg.repo), "pinned_commit": cfg.commit,
+            "options": cfg.options, "checkpoints": checkpoints, "seeding": method.seeding}
 
 
 def _progress(items, desc: str):

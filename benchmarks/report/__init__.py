@@ -44,7 +44,8 @@ def write_report(results_dir: Path, runs_dir: Path, out_dir: Path, params: dict 
     results = tables.load_results(results_dir)
     missing = tables.unavailable_methods(runs_dir)
     report = {"tables": tables.build_tables(paper, results, missing, params, tables.weights_labels(runs_dir)),
-              "deviations": yaml.safe_load((BENCHMARKS / "deviations.yaml").read_text())["deviations"]}
+              "deviations": yaml.safe_load((BENCHMARKS / "deviations.yaml").read_text())["deviations"],
+              "programs": tables.program_rows(params)}
     report["pages"] = drilldown.benchmark_pages(results, {**tables.notes(report["tables"], results), **missing})
     with atomic.atomic_dir(out_dir / "videos") as tmp:
         report["videos"] = [{**v, "video": f"videos/{v['video']}", "poster": f"videos/{v['poster']}"}

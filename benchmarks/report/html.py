@@ -69,6 +69,9 @@ def index(report: dict) -> str:
     for c in report["curves"]:
         body.append(f"<figure id='curve-{_e(c['run'])}'><img class='curve' src='{_e(c['figure'])}' alt='{_e(c['title'])}'>"
                     f"<figcaption>{_e(c['title'])}</figcaption></figure>")
+    body.append("<section id='programs'><h2>Baseline programs</h2>")
+    body.append(_table(tables.PROGRAM_HEADER, report["programs"]))
+    body.append("</section>")
     body.append("<section id='deviations'><h2>Deviations register</h2>")
     body.append(_table(["id", "topic", "paper", "ours", "profiles"],
                        [[d["id"], d["topic"], d["paper"], d["ours"], ", ".join(d["profiles"])] for d in report["deviations"]]))

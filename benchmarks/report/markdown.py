@@ -50,6 +50,8 @@ def index(report: dict) -> str:
         lines += _table(["run", "probe loss"], [[c["run"], curves.probe_text(c["probe"])] for c in probed])
     for c in report["curves"]:
         lines += [f"[![{c['title']}]({c['figure']})]({c['figure']})", "", c["title"], ""]
+    lines += ["## Baseline programs", "", "How each external program is run (docs/baselines.md).", ""]
+    lines += _table(tables.PROGRAM_HEADER, report["programs"])
     lines += ["## Deviations register", ""]
     lines += _table(["id", "topic", "paper", "ours", "profiles"],
                     [[d["id"], d["topic"], d["paper"], d["ours"], ", ".join(d["profiles"])] for d in report["deviations"]])

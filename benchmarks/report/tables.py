@@ -84,6 +84,20 @@ def availability(method: str, params: dict, benchmark: str | None = None) -> str
     return f"not available: {reason}" if reason else "available but not run in this profile's pipeline"
 
 
+PROGRAM_HEADER = ["method", "program", "pinned commit", "seeding", "target camera (novel views)"]
+
+
+def program_rows(params: dict | None) -> list[list[str]]:
+    """One row per external program: where it comes from, the commit its wrapper was derived from, how its randomness
+    is fixed (or that it cannot be) and whether it can render a target camera."""
+    from baselines import registry
+
+    section = (params or {}).get("baselines") or {}
+    return [[name, wrapper.url, (section.get(name) or {}).get("commit") or "not pinned", wrapper.seeding,
+             wrapper.target_camera or f"none: it {wrapper.own_view}; not scored on novel-view benchmarks"]
+            for name, wrapper in registry.WRAPPERS.items()]
+
+
 NOT_SCORED = "not scored in this profile (params evaluation.benchmarks)"
 
 

@@ -17,9 +17,9 @@ SECONDS = 1.0
 
 
 def frames(n: int, size=SIZE, offset: int = 0, step: int = 6) -> np.ndarray:
-    """Frame k is uniformly 20 + step * k (+offset): its index can be read back after lossy coding."""
+    """Frame k is uniformly 20 + step * k (+offset), modulo 240: its index can be read back after lossy coding."""
     w, h = size
-    return np.stack([np.full((h, w, 3), 20 + step * k + offset, np.uint8) for k in range(n)])
+    return np.stack([np.full((h, w, 3), (20 + step * k + offset) % 240, np.uint8) for k in range(n)])
 
 
 def tone(seconds: float = SECONDS, rate: int = 16000) -> np.ndarray:
@@ -54,12 +54,23 @@ def make_benchmark(tmp: Path, clip_ids, seconds: float = SECONDS, name: str = "b
 
 
 def install_fake(params: dict, method: str, repo: Path) -> dict:
-    """Point ``baselines.<method>`` at a fake clone run by this interpreter (published options kept)."""
-    from .baseline_fakes import write_fake_clone
+    """Point ``baselines.<method>`` at a fake clone run by this interpreter (published options kept). A fake clone is
+    no git clone of the pinned commit, so the commit is not pinned; GOHA gets fake EG3D and MODNet clones beside it,
+    Hallo3 a fake SwissArmyTransformer where its interpreter finds packages."""
+    from .baseline_fakes import SAT_ARGUMENTS, write_fake_clone, write_fake_tool
 
     section = params["baselines"][method]
-    write_fake_clone(repo, method, section["checkpoints"])
-    section.update(repo=str(repo), python=sys.executable)
+    write_fake_clone(repo, method, section.get("checkpoints") or {})
+    section.update(repo=str(repo), python=sys.executable, commit=None)
+    if method == "goha":
+        for key in ("eg3d", "modnet"):
+            section["options"][key] = str(write_fake_tool(repo.parent / f"{repo.name} {key}", key))
+    if method == "hallo3":
+        site = repo.parent / f"{repo.name} site-packages"
+        (site / "sat").mkdir(parents=True, exist_ok=True)
+        (site / "sat" / "__init__.py").write_text("")
+        (site / "sat" / "arguments.py").write_text(SAT_ARGUMENTS)
+        section["env"] = {"PYTHONPATH": str(site)}
     return params
 
 

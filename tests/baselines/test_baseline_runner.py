@@ -26,11 +26,11 @@ def test_crash_timeout_and_missing_output_are_per_clip_errors(bench, tmp_path):
     status = {c["clip_id"]: c for c in summary["clips"]}
     assert [status[c]["status"] for c in ("a_ok", "b_crash", "c_hang", "d_empty", "e_ok")] == \
         ["ok", "error", "error", "error", "ok"]
-    assert "exit status 3" in status["b_crash"]["error"] and "crashing as asked" in status["b_crash"]["error"]
+    assert "exit status 1" in status["b_crash"]["error"] and "crashing as asked" in status["b_crash"]["error"]
     assert "timed out after 3 s" in status["c_hang"]["error"]
     assert "wrote no" in status["d_empty"]["error"]
     crash = sidecar(tmp_path, "float", "b_crash")
-    assert crash["exit_status"] == 3 and crash["command"][0][1] == "generate.py"
+    assert crash["exit_status"] == 1 and crash["command"][0][1] == "generate.py"
     assert not (tmp_path / "runs" / "bench" / "float" / "b_crash.mp4").exists()
     assert (tmp_path / "runs" / "bench" / "float" / "e_ok.mp4").is_file()
 
@@ -72,9 +72,9 @@ def test_unavailable_method_is_recorded_for_every_clip(bench, tmp_path, method, 
 
 def test_missing_checkpoint_names_the_path(bench, tmp_path):
     params = install_fake(bench(["c0"]), "goha", tmp_path / "goha")
-    (tmp_path / "goha" / "checkpoints" / "s3.ckpt").unlink()
+    (tmp_path / "goha" / "src" / "logs" / "s3" / "checkpoint825000.ckpt").unlink()
     reason = registry.get("goha", params).availability()
-    assert "s3.ckpt not found" in reason and "NVlabs/GOHA" in reason
+    assert "checkpoint825000.ckpt not found" in reason and "NVlabs/GOHA" in reason
 
 
 def test_unknown_method_and_settings_are_rejected(bench):

@@ -17,11 +17,17 @@ from benchmarks.generate import generate
 PANELS = {"aniportrait": [1030, 2, 1542, 514], "goha": [1024, 0, 1536, 512], "portrait4d": [512, 0, 1024, 512]}
 METHODS = ["anitalker", "echomimic", "vexpress", "aniportrait", "hallo3", "float", "goha", "portrait4d",
            "real3dportrait"]
+# AniPortrait's pose model crashes on audio of 5 s or less (audio2vid.py:181-184): its clips are longer
+CLIP_SECONDS = {"aniportrait": 5.2}
+
+
+def seconds(method: str) -> float:
+    return CLIP_SECONDS.get(method, SECONDS)
 
 
 @pytest.mark.parametrize("method", METHODS)
 def test_wrapper_runs_fake_program_and_normalises(method, bench, tmp_path):
-    params = install_fake(bench(["clip0"]), method, tmp_path / f"{method} clone")
+    params = install_fake(bench(["clip0"], seconds=seconds(method)), method, tmp_path / f"{method} clone")
     summary = generate(params, "bench", method, tmp_path / "runs")
 
     sidecar = json.loads((tmp_path / "runs" / "bench" / method / "clip0.json").read_text())
@@ -29,13 +35,13 @@ def test_wrapper_runs_fake_program_and_normalises(method, bench, tmp_path):
     out = tmp_path / "runs" / "bench" / method / "clip0.mp4"
     info = media.probe(out)
     assert (info.width, info.height) == SIZE
-    assert info.fps == 25 and info.n_frames == round(25 * SECONDS)
-    assert info.has_audio and abs(len(media.read_audio(out)) / 16000 - SECONDS) < 0.1
+    assert info.fps == 25 and info.n_frames == round(25 * seconds(method))
+    assert info.has_audio and abs(len(media.read_audio(out)) / 16000 - seconds(method)) < 0.1
     # Only the generated panel survives the crop (the fakes paint other panels darker).
     video = media.read_video(out).astype(float)
     assert abs(video.mean() - GENERATED_VALUE) < 8, video.mean()
     assert sidecar["command"] and all(isinstance(a, str) for cmd in sidecar["command"] for a in cmd)
-    assert sidecar["command"][-1][0] in ("bash", registry.get(method, params).interpreter()[0])
+    assert sidecar["command"][-1][0] == registry.get(method, params).interpreter()[0]
     assert sidecar["video_sha256"] and sidecar["wall_time_s"] > 0
     assert sidecar["normalisation"]["panel"] == PANELS.get(method)
     assert not (tmp_path / "runs" / "bench" / method / ".work" / "clip0").exists()
@@ -65,39 +71,57 @@ def test_vexpress_audio_shorter_than_its_first_window_fails_the_clip(bench, tmp_
     params = install_fake(bench(["clip0"], seconds=0.6), "vexpress", tmp_path / "vexpress")
     summary = generate(params, "bench", "vexpress", tmp_path / "runs")
     sidecar = json.loads((tmp_path / "runs" / "bench" / "vexpress" / "clip0.json").read_text())
-    assert summary["clips"][0]["status"] == "error" and sidecar["exit_status"] == 3 and "IndexError" in sidecar["error"]
+    assert summary["clips"][0]["status"] == "error" and sidecar["exit_status"] == 1 and "IndexError" in sidecar["error"]
 
 
-def test_echomimic_picks_the_muxed_output_of_this_run(bench, tmp_path):
+def test_echomimic_picks_the_muxed_output_of_this_run_and_passes_the_clip_length(bench, tmp_path):
     params = install_fake(bench(["clip0"]), "echomimic", tmp_path / "echo")
     generate(params, "bench", "echomimic", tmp_path / "runs")
-    norm = json.loads((tmp_path / "runs" / "bench" / "echomimic" / "clip0.json").read_text())["normalisation"]
+    sidecar = json.loads((tmp_path / "runs" / "bench" / "echomimic" / "clip0.json").read_text())
+    norm = sidecar["normalisation"]
     assert norm["raw_output"].endswith("_withaudio.mp4") and "/output/" in norm["raw_output"]
     assert norm["raw_size"] == [512, 512]
+    command = sidecar["command"][-1]
+    assert int(command[command.index("-L") + 1]) > round(25 * SECONDS)  # the program's 1200-frame cap lifted
+    assert norm["frames_trimmed"] == 2  # the program makes the audio's frames + 2
 
 
-def test_novel_view_camera_reaches_video_driven_programs(bench, tmp_path):
-    """The driving folder's labels are the target camera, written after the program's preprocessing."""
+def test_goha_renders_the_target_camera_carried_into_each_frames_head_frame(bench, tmp_path):
+    """On a novel-view benchmark the driving labels that GOHA renders are the target camera, converted from the
+    labels EG3D's preprocessing estimated for the reference view."""
+    from baselines import cameras
     from baselines.inputs import ClipInputs
     from benchmarks.records import read_manifest
 
-    params = install_fake(bench(["clip0"]), "portrait4d", tmp_path / "p4d")
-    wrapper = registry.get("portrait4d", params)
+    params = install_fake(bench(["clip0"]), "goha", tmp_path / "goha")
+    params["baselines"]["starcaster"]["novel_view_benchmarks"] = ["bench"]
+    wrapper = registry.get("goha", params, "bench")
     record = read_manifest(tmp_path / "manifests" / "bench.jsonl")[0]
-    clip = ClipInputs(record, tmp_path / "data")
     work = tmp_path / "work"
-    wrapper.generate(clip, tmp_path / "out.mp4", work)
-    labels = json.loads((work / "driving" / "dataset.json").read_text())["labels"]
+    wrapper.generate(ClipInputs(record, tmp_path / "data"), tmp_path / "out.mp4", work)
+    labels = json.loads((work / "driving" / "clip0" / "dataset.json").read_text())["labels"]
     assert len(labels) == round(25 * SECONDS)
-    np.testing.assert_allclose(labels[0][1], record.camera.label25(), atol=1e-6)
-    assert not np.allclose(labels[0][1], record.reference_camera.label25())
+    estimated = np.array([1, 0, 0, 0, 0, -1, 0, 0, 0, 0, -1, 2.7, 0, 0, 0, 1, 4.2647, 0, 0.5, 0, 4.2647, 0.5, 0, 0, 1.0])
+    world = [np.linalg.inv(np.asarray(c.world_2_cam)) for c in (record.reference_camera, record.camera)]
+    np.testing.assert_allclose(labels[0][1], cameras.target_labels(*world, estimated)[0], atol=1e-9)
+    assert not np.allclose(labels[0][1], estimated)
+    assert np.linalg.norm(np.array(labels[0][1][:16]).reshape(4, 4)[:3, 3]) == pytest.approx(2.7)
 
 
-def test_published_options_missing_gives_clip_error(bench, tmp_path):
+@pytest.mark.parametrize("method", ["portrait4d", "real3dportrait", "anitalker"])
+def test_programs_without_target_camera_control_are_not_scored_on_novel_views(method, bench, tmp_path):
+    params = install_fake(bench(["clip0"]), method, tmp_path / method)
+    params["baselines"]["starcaster"]["novel_view_benchmarks"] = ["bench"]
+    summary = generate(params, "bench", method, tmp_path / "runs")
+    assert not summary["available"] and "no target-camera control" in summary["reason"]
+    assert summary["clips"][0]["status"] == "not available"
+
+
+def test_a_missing_published_option_is_found_by_the_preflight(bench, tmp_path):
     params = install_fake(bench(["clip0"]), "float", tmp_path / "float")
     del params["baselines"]["float"]["options"]["seed"]
     summary = generate(params, "bench", "float", tmp_path / "runs")
-    assert summary["clips"][0]["status"] == "error" and "options.seed" in summary["clips"][0]["error"]
+    assert summary["clips"][0]["status"] == "not available" and "options.seed is not set" in summary["reason"]
 
 
 def test_other_panels_would_darken_an_uncropped_grid():
@@ -111,13 +135,13 @@ def test_other_panels_would_darken_an_uncropped_grid():
 def test_wrapper_runs_from_relative_runs_and_dataset_root(method, bench, tmp_path, monkeypatch):
     """`starcaster generate` from the repository root: `--runs runs` and a dataset root relative to it, while the
     program runs in its own clone, where a relative path would name another file."""
-    params = install_fake(bench(["clip0"]), method, tmp_path / f"{method} clone")
+    params = install_fake(bench(["clip0"], seconds=seconds(method)), method, tmp_path / f"{method} clone")
     monkeypatch.chdir(tmp_path)
     params["datasets"]["bench"]["root"] = "data"
     summary = generate(params, "bench", method, Path("runs"))
     sidecar = json.loads((tmp_path / "runs" / "bench" / method / "clip0.json").read_text())
     assert summary["available"] and sidecar["status"] == "ok", sidecar.get("error")
-    assert media.probe(tmp_path / "runs" / "bench" / method / "clip0.mp4").n_frames == round(25 * SECONDS)
+    assert media.probe(tmp_path / "runs" / "bench" / method / "clip0.mp4").n_frames == round(25 * seconds(method))
     work_args = [a for cmd in sidecar["command"] for a in cmd if ".work" in a]
     assert work_args and all(Path(a.split("=")[-1]).is_absolute() for a in work_args), work_args
 
@@ -132,10 +156,13 @@ def test_sidecars_name_paths_inside_the_working_directory_relative_to_it(bench, 
 
 
 @pytest.mark.parametrize("method, seed_args", [("float", ["--seed", "15", "--fix_noise_seed"]),
-                                               ("real3dportrait", ["--seed", "0"])])
+                                               ("real3dportrait", ["--seed", "0"]), ("anitalker", ["--seed", "0"]),
+                                               ("echomimic", ["--seed", "420"]), ("vexpress", ["--seed", "42"]),
+                                               ("hallo3", ["--seed", "42"])])
 def test_the_seed_reaches_the_program_and_two_runs_agree(method, seed_args, bench, tmp_path):
     """The fakes draw unseeded noise unless the program's own seeding is switched on (FLOAT: --fix_noise_seed;
-    Real3DPortrait: --seed), so two runs agree only when the wrapper seeds the way the program does."""
+    Real3DPortrait: --seed; EchoMimic: a seed above -1), so two runs agree only when the wrapper seeds the way the
+    program does."""
     params = install_fake(bench(["clip0"]), method, tmp_path / f"{method} clone")
     videos = []
     for run in ("a", "b"):
@@ -153,3 +180,72 @@ def test_real3dportrait_holds_the_source_pose_instead_of_the_bundled_driving_vid
     generate(params, "bench", "real3dportrait", tmp_path / "runs")
     command = json.loads((tmp_path / "runs" / "bench" / "real3dportrait" / "clip0.json").read_text())["command"][-1]
     assert command[command.index("--drv_pose") + 1] == "static"
+
+
+def test_aniportrait_seed_is_passed_but_its_pose_identity_is_not_seeded(bench, tmp_path):
+    """AniPortrait seeds torch only; its pose model's identity comes from an unseeded `random` (audio2vid.py:102, :172):
+    the seed is recorded, and two runs differ, as the wrapper's ``seeding`` says."""
+    params = install_fake(bench(["clip0"], seconds=5.2), "aniportrait", tmp_path / "clone")
+    hashes = set()
+    for run in ("a", "b", "c"):
+        generate(params, "bench", "aniportrait", tmp_path / run)
+        sidecar = json.loads((tmp_path / run / "bench" / "aniportrait" / "clip0.json").read_text())
+        assert sidecar["seed"] == 42 and sidecar["program"]["seeding"].startswith("partial")
+        hashes.add(sidecar["video_sha256"])
+    assert len(hashes) > 1
+
+
+def black_frame_in_reference_view(tmp_path, clip_id: str, index: int = 10) -> None:
+    """Frame ``index`` of the clip's reference view black: face detectors find no face there."""
+    from .conftest import frames
+
+    path = tmp_path / "data" / "videos" / f"{clip_id}_ref.mp4"
+    video = frames(round(25 * SECONDS), offset=3)
+    video[index] = 0
+    media.write_video(path, video, 25)
+
+
+# (method, how a bad clip fails in the real program, a fragment of the recorded error, its exit status)
+FAILURES = [
+    ("anitalker", "crash", "the input cannot be processed", 0),  # demo.py prints and calls exit(0)
+    ("echomimic", "crash", "Traceback", 1),
+    ("vexpress", "short", "IndexError", 1),  # audio under one 24-frame window
+    ("aniportrait", "short", "IndexError", 1),  # audio of 5 s or less
+    ("hallo3", "crash", "Traceback", 1),
+    ("float", "crash", "Traceback", 1),
+    ("goha", "noface", "cropped 24 of 25 frames", 0),  # EG3D's os.system chain exits 0
+    ("portrait4d", "noface", "kept 10 of 25 driving frames", 0),  # preprocessing stops at the face-less frame, exit 0
+    ("real3dportrait", "crash", "the input cannot be processed", 0),  # the ffmpeg mux fails silently
+]
+
+
+@pytest.mark.parametrize("method, how, fragment, status", FAILURES)
+def test_each_programs_own_failure_is_a_per_clip_error_and_the_others_go_on(method, how, fragment, status, bench,
+                                                                             tmp_path):
+    length = {"vexpress": 0.6, "aniportrait": 4.0}[method] if how == "short" else seconds(method)
+    bad_id = "b_crash" if how == "crash" else "b_bad"
+    params = install_fake(bench(["a_ok", bad_id], seconds=length), method, tmp_path / method)
+    if how == "noface":
+        black_frame_in_reference_view(tmp_path, bad_id)
+    summary = generate(params, "bench", method, tmp_path / "runs")
+    status_of = {c["clip_id"]: c for c in summary["clips"]}
+    bad = json.loads((tmp_path / "runs" / "bench" / method / f"{bad_id}.json").read_text())
+    assert bad["status"] == "error" and fragment in bad["error"] and bad["exit_status"] == status, bad["error"]
+    assert not (tmp_path / "runs" / "bench" / method / f"{bad_id}.mp4").exists()
+    if how != "short":  # a short clip is short for every clip of that benchmark
+        assert status_of["a_ok"]["status"] == "ok", status_of["a_ok"]["error"]
+
+
+@pytest.mark.parametrize("method, change, fragment", [
+    ("float", ("audio=a.aud_path", "audio=None"), "has no audio track: the program's own mux step did not finish"),
+    ("anitalker", ("steps // 2, 256, 256", "steps // 2, 128, 128"), "wrote 128x128 frames, not its 256x256"),
+])
+def test_an_output_is_accepted_by_its_content_not_by_exit_status(method, change, fragment, bench, tmp_path):
+    """A program that exits 0 with a silent video (its mux failed) or frames of another size is refused."""
+    repo = tmp_path / method
+    params = install_fake(bench(["c0"]), method, repo)
+    script = repo / {"float": "generate.py", "anitalker": "code/demo.py"}[method]
+    script.write_text(script.read_text().replace(*change))
+    generate(params, "bench", method, tmp_path / "runs")
+    sidecar = json.loads((tmp_path / "runs" / "bench" / method / "c0.json").read_text())
+    assert sidecar["status"] == "error" and fragment in sidecar["error"] and sidecar["exit_status"] == 0
