@@ -9,11 +9,15 @@ means the mux failed. Audio of 5 s or less crashes the program's pose model (Ind
 """
 from __future__ import annotations
 
+import glob
+import math
 from pathlib import Path
 
-from baselines.inputs import ClipInputs
+from baselines.inputs import ClipError, ClipInputs
 from baselines.normalise import Panel, Source
-from baselines.protocol import Step, Wrapper, input_files, newest_output, test_case_config
+from baselines.protocol import Generation, Step, Wrapper, input_files, newest_output, test_case_config
+
+CHUNK = 80000  # samples: the pose model's 5-s chunks at 16 kHz (audio2vid.py:176-179)
 
 
 class AniPortrait(Wrapper):
@@ -36,6 +40,28 @@ class AniPortrait(Wrapper):
         return [Step(["-m", "scripts.audio2vid", "--config", config, "-W", o("width"), "-H", o("height"),
                       "--fps", o("fps"), "--seed", o("seed")])]
 
+    def generate(self, clip: ClipInputs, out: Path, work: Path) -> Generation:
+        reason = pose_model_crash(len(clip.require_audio()))
+        if reason:
+            raise ClipError(f"AniPortrait's pose model cannot take this clip's audio: {reason}")
+        return super().generate(clip, out, work)
+
     def find_output(self, clip: ClipInputs, work: Path, started: float) -> Source:
-        return Source(newest_output(self.config.repo / "output", f"**/{clip.clip_id}_*.mp4", started,
-                                    exclude="_noaudio.mp4"))
+        # <ref>_<audio>_<H>x<W>_<int(cfg)>_<HHMM>.mp4, cfg at its default 3.5 (audio2vid.py:45, :254-262)
+        o = self.option
+        clip_id = glob.escape(clip.clip_id)
+        name = f"{clip_id}_{clip_id}_{o('height')}x{o('width')}_3_[0-9][0-9][0-9][0-9].mp4"
+        return Source(newest_output(self.config.repo / "output", f"*/*--seed_{o('seed')}-{o('width')}x{o('height')}/{name}",
+                                    started))
+
+
+def pose_model_crash(samples: int) -> str | None:
+    """Why the published pose model fails on ``samples`` of 16 kHz audio, or None: it splits the audio into 5-s chunks
+    and merges the last into the one before (audio2vid.py:176-184), so one chunk raises IndexError (upstream issue
+    #137), and a frame count (30 fps, rounded up: audio_util.py:24) that is a multiple of 150 leaves an empty last
+    chunk whose pose sequence comes up short (pose_util.py:38; upstream issue #200)."""
+    if samples <= CHUNK:
+        return "5 s or less is one chunk, and audio2vid.py:184 indexes the one before it (IndexError)"
+    if math.ceil(samples / 16000 * 30) % 150 == 0:
+        return "its 30 fps frame count is a multiple of 150, which leaves an empty last chunk (IndexError, pose_util.py:38)"
+    return None

@@ -15,6 +15,7 @@ from pathlib import Path
 from baselines.inputs import ClipError
 from baselines.parsers import Option, flags_passed, read_options
 from baselines.protocol import Step, Wrapper, program_commit
+from benchmarks.hashing import sha256_file
 
 INTERPRETER_TIMEOUT_S = 120
 FIND_FILES = (  # run in the program's interpreter: where each "pkg/mod.py" lives, without importing the package
@@ -66,6 +67,10 @@ def _file_problems(wrapper: Wrapper) -> list[str]:
             problems.append(f"checkpoint {cfg.checkpoint(key)} not found: download it as {wrapper.url} describes")
     problems += [f"checkpoint {cfg.repo / rel} not found (the program loads it from this fixed path): download it as "
                  f"{wrapper.url} describes" for rel in wrapper.weights if not (cfg.repo / rel).exists()]
+    for rel, expected in {**wrapper.published_sha256, **cfg.sha256}.items():
+        if (cfg.repo / rel).is_file() and sha256_file(cfg.repo / rel) != expected:
+            problems.append(f"checkpoint {cfg.repo / rel} does not have the sha256 {expected} ({where}.sha256 or the "
+                            f"publisher's): download it again as {wrapper.url} describes")
     return problems
 
 

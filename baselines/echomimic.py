@@ -10,6 +10,7 @@ sliced at the benchmark's rate (pipeline_echo_mimic.py:397).
 """
 from __future__ import annotations
 
+import glob
 from pathlib import Path
 
 from baselines.inputs import ClipInputs
@@ -28,6 +29,9 @@ class EchoMimic(Wrapper):
         "denoising_unet.pth", "reference_unet.pth", "motion_module.pth", "face_locator.pth",
         "sd-vae-ft-mse/config.json", "sd-image-variations-diffusers/unet/config.json",
         "audio_processor/whisper_tiny.pt"))
+    # OpenAI's tiny.pt, whose download URL carries its sha256 (README.md:192)
+    published_sha256 = {"pretrained_weights/audio_processor/whisper_tiny.pt":
+                        "65147644a518d12f04e32d6f3b26facc3f8dd46e5390956a9424a650c0ce22b9"}
     seeding = "--seed: torch.manual_seed per test case (infer_audio2vid.py:187-188)"
     muxes_audio = True
 
@@ -41,7 +45,8 @@ class EchoMimic(Wrapper):
 
     def raw_output_name(self, clip: ClipInputs) -> str:
         o = self.option
-        return f"{clip.clip_id}_{clip.clip_id}_{o('height')}x{o('width')}_{int(float(o('cfg')))}_*_withaudio.mp4"
+        clip_id = glob.escape(clip.clip_id)
+        return f"{clip_id}_{clip_id}_{o('height')}x{o('width')}_{int(float(o('cfg')))}_*_withaudio.mp4"
 
     def find_output(self, clip: ClipInputs, work: Path, started: float) -> Source:
         o = self.option

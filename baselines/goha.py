@@ -109,7 +109,7 @@ class Goha(VideoDriven):
     def extra_problems(self) -> list[str]:
         problems = []
         loss = self.config.repo / "src" / "losses" / "threeDMM.py"
-        if loss.is_file() and AUTHORS_FILE in loss.read_text(errors="replace") and not Path(AUTHORS_FILE).is_file():
+        if loss.is_file() and _active(loss, AUTHORS_FILE) and not Path(AUTHORS_FILE).is_file():
             problems.append(f"{loss}:41 loads {AUTHORS_FILE}, a file of the authors' machine, when the model is built "
                             "(NVlabs/GOHA issue #5): delete its unused lines 41-42")
         for key, needed in (("eg3d", f"{EG3D_FFHQ}/preprocess_in_the_wild.py"),
@@ -129,7 +129,7 @@ class Goha(VideoDriven):
                     problems.append(f"checkpoint {recon / rel} not found: download it as Deep3DFaceRecon_pytorch's "
                                     "README describes")
             mat = eg3d / "3dface2idr_mat.py"
-            if mat.is_file() and any(line.strip().startswith(SUBMISSION_OFFSET) for line in mat.read_text().splitlines()):
+            if mat.is_file() and _active(mat, SUBMISSION_OFFSET):
                 problems.append(f"{mat}:48-49 add EG3D's submission offset: comment them out as GOHA's "
                                 "docs/dataset_preprocessing.md says")
         if self.config.options.get("modnet"):
@@ -140,6 +140,12 @@ class Goha(VideoDriven):
 
     def find_output(self, clip: ClipInputs, work: Path, started: float) -> Source:
         return Source(newest_output(work / "output", "*.mp4", started), fps=FPS)
+
+
+def _active(source: Path, text: str) -> bool:
+    """``text`` on a line of ``source`` that is not commented out."""
+    return any(text in line and not line.lstrip().startswith("#")
+               for line in source.read_text(errors="replace").splitlines())
 
 
 def collect_eg3d(raw: Path, labelled: Path, prepared: Path, expected: int) -> None:

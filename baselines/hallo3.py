@@ -12,6 +12,7 @@ parser (sat/arguments.py, installed with the program), and must be positive.
 """
 from __future__ import annotations
 
+import glob
 from pathlib import Path
 
 from baselines.inputs import ClipError, ClipInputs
@@ -32,7 +33,7 @@ class Hallo3(Wrapper):
         "t5-v1_1-xxl/config.json", "wav2vec/wav2vec2-base-960h/config.json", "audio_separator/Kim_Vocal_2.onnx",
         "face_analysis/models/face_landmarker_v2_with_blendshapes.task"))
     parsers = {"hallo3/sample_video.py": ("hallo3/arguments.py", "python:sat/arguments.py")}
-    seeding = "--seed: sat's set_random_seed (sample_video.py:186-187); the published script passes $RANDOM"
+    seeding = "--seed: sat's set_random_seed (arguments.py:186-187); the published script passes $RANDOM"
     muxes_audio = True
 
     def prompt(self, clip: ClipInputs) -> str:
@@ -40,8 +41,8 @@ class Hallo3(Wrapper):
         text = (clip.root / caption).read_text(encoding="utf-8") if caption else self.option("prompt")
         return " ".join(text.split())
 
-    def environment(self) -> dict[str, str]:
-        return {**super().environment(), **SINGLE_PROCESS}
+    def environment(self, python: str | None = None) -> dict[str, str]:
+        return {**super().environment(python), **SINGLE_PROCESS}
 
     def steps(self, clip: ClipInputs, work: Path) -> list[Step]:
         image, audio = input_files(clip, work)
@@ -60,4 +61,5 @@ class Hallo3(Wrapper):
                       "--output-dir", (work / "output").resolve()])]
 
     def find_output(self, clip: ClipInputs, work: Path, started: float) -> Source:
-        return Source(newest_output(work / "output", f"{clip.clip_id}-{clip.clip_id}-seed_*/*_with_audio.mp4", started))
+        clip_id = glob.escape(clip.clip_id)
+        return Source(newest_output(work / "output", f"{clip_id}-{clip_id}-seed_*/*_with_audio.mp4", started))

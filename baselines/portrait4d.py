@@ -43,7 +43,7 @@ class Portrait4D(VideoDriven):
                "data_preprocess/assets/hrnet_w18_wflw/h3r/model.pth",
                "data_preprocess/assets/landmark3d/3DFAN4-4a694010b9.zip",
                "data_preprocess/assets/landmark3d/depth-6c4283c0e0.zip")
-    seeding = "fixed by the program: torch.manual_seed(source index) before each source (gen_images_portrait4d.py:179)"
+    seeding = "fixed by the program: torch.manual_seed(source index) before each source (gen_images_portrait4d.py:181)"
     panel = Panel(512, 0, 1024, 512, grid=(1536, 512))
     own_view = "renders a fixed camera at radius 4.2 that follows the driving head pose (gen_images_portrait4d.py:239-243)"
 

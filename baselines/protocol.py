@@ -33,13 +33,15 @@ class ProgramConfig:
     conda_env: str | None = None  # alternative to ``python``: run through `conda run -n ENV python`
     env: dict[str, str] = field(default_factory=dict)
     checkpoints: dict[str, str | None] = field(default_factory=dict)
+    sha256: dict[str, str] = field(default_factory=dict)  # file (relative to repo) -> the hash it must have
     options: dict[str, Any] = field(default_factory=dict)
     timeout_s: float = 3600.0
 
     @classmethod
     def from_params(cls, section: dict | None, default_timeout_s: float) -> "ProgramConfig":
         s = dict(section or {})
-        unknown = set(s) - {"repo", "commit", "python", "conda_env", "env", "checkpoints", "options", "timeout_s"}
+        unknown = set(s) - {"repo", "commit", "python", "conda_env", "env", "checkpoints", "sha256", "options",
+                            "timeout_s"}
         if unknown:
             raise ValueError(f"unknown baseline settings {sorted(unknown)}")
         return cls(
@@ -50,6 +52,7 @@ class ProgramConfig:
             conda_env=s.get("conda_env"),
             env=dict(s.get("env") or {}),
             checkpoints=dict(s.get("checkpoints") or {}),
+            sha256={str(k): str(v) for k, v in (s.get("sha256") or {}).items()},
             options=dict(s.get("options") or {}),
             timeout_s=float(s.get("timeout_s") or default_timeout_s),
         )
@@ -142,6 +145,7 @@ class Wrapper:
     driven_by: ClassVar[str] = "audio"  # audio | video
     checkpoint_keys: ClassVar[tuple[str, ...]] = ()  # checkpoints passed as arguments (params ``checkpoints``)
     weights: ClassVar[tuple[str, ...]] = ()  # files the program loads from fixed paths in its clone
+    published_sha256: ClassVar[dict[str, str]] = {}  # weights file -> the sha256 its publisher gives
     files: ClassVar[tuple[str, ...]] = ()  # files of the clone the run needs (configs), relative to it
     # script run (relative to the clone) -> the files defining its options; "python:pkg/mod.py" names a file of
     # a package installed in the program's interpreter. A script missing here defines its own options.
@@ -193,12 +197,14 @@ class Wrapper:
             return [shutil.which("conda") or "conda", "run", "--no-capture-output", "-n", self.config.conda_env, "python"]
         return ["python"]
 
-    def environment(self) -> dict[str, str]:
+    def environment(self, python: str | None = None) -> dict[str, str]:
+        """The program's environment; ``python``: a step's own interpreter (a preprocessing tool's)."""
         # The program has its own environment: this suite's virtualenv must not leak into it.
         env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV")}
         env.update({k: str(v) for k, v in self.config.env.items()})
-        if self.config.python:  # scripts that call `python` themselves find the program's interpreter
-            env["PATH"] = str(Path(self.config.python).expanduser().parent) + os.pathsep + env.get("PATH", "")
+        python = python or self.config.python
+        if python:  # scripts that call `python` themselves (EG3D's preprocessing) find the same interpreter
+            env["PATH"] = str(Path(python).expanduser().parent) + os.pathsep + env.get("PATH", "")
         return env
 
     def option(self, key: str) -> str:
@@ -218,7 +224,7 @@ class Wrapper:
             commands.append(argv)
             atomic.write_json(work / "commands.json", commands)  # kept with the error if the step fails
             log = work / f"step{i}.log"
-            run_step(argv, self.config.repo / step.cwd, self.environment(), self.config.timeout_s, log)
+            run_step(argv, self.config.repo / step.cwd, self.environment(step.python), self.config.timeout_s, log)
             if step.after is not None:
                 try:
                     step.after()

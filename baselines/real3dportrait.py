@@ -6,8 +6,8 @@ frames (the default is a 2560x512 debug grid, real3d_infer.py:597); ``--drv_pose
 own head pose (the default drives every clip's head with the bundled ``May_5s.mp4``, :591, :282-298); ``--seed``
 seeds ``random``, numpy and torch (without it the clock does, :183-186). ``options.extra_args`` is appended as
 given. The program takes no target camera (its camera follows the source image, real3d_infer.py:282-298), so it
-is not scored on novel-view benchmarks. It crops the source into the shared ``temp/cropped_src_img.png`` of its clone
-(:76-109): concurrent runs in one clone collide.
+is not scored on novel-view benchmarks. It crops the source into the shared ``infer_out/tmp/cropped_src_img.png`` of
+its clone (:195-196): concurrent runs in one clone collide.
 """
 from __future__ import annotations
 
@@ -15,7 +15,9 @@ from pathlib import Path
 
 from baselines.inputs import ClipInputs
 from baselines.normalise import Source
-from baselines.protocol import Step, Wrapper, input_files, written
+from baselines.protocol import Generation, Step, Wrapper, input_files, written
+
+STALE_SOURCE = "infer_out/tmp/cropped_src_img.png"  # real3d_infer.py:195
 
 
 class Real3DPortrait(Wrapper):
@@ -28,7 +30,10 @@ class Real3DPortrait(Wrapper):
     seeding = "--seed: random, numpy and torch (real3d_infer.py:183-186); without it the clock seeds the run"
     raw_size = (512, 512)
     muxes_audio = True
-    own_view = "renders the source image's own camera with the head pose held (real3d_infer.py:282-298, --drv_pose static)"
+    # A pose sequence (--drv_pose x.npy) is mapped onto the source's own pose, first frame onto it (:303-309), and
+    # absolute poses would need the source pose the program fits internally (:262-268): no constant target view.
+    own_view = ("renders the source image's own camera with the head pose held (real3d_infer.py:282-298, --drv_pose "
+                "static); a driving pose sequence starts from the source's own pose (:303-309)")
 
     def steps(self, clip: ClipInputs, work: Path) -> list[Step]:
         image, audio = input_files(clip, work)
@@ -36,6 +41,11 @@ class Real3DPortrait(Wrapper):
         return [Step(["inference/real3d_infer.py", "--src_img", image, "--drv_aud", audio,
                       "--drv_pose", self.option("drv_pose"), "--seed", self.option("seed"),
                       "--out_name", work / "output.mp4", "--out_mode", self.option("out_mode"), *extra])]
+
+    def generate(self, clip: ClipInputs, out: Path, work: Path) -> Generation:
+        # A failed crop (`cp`, :83-84) would leave the previous run's image there to be used as this clip's source.
+        (self.config.repo / STALE_SOURCE).unlink(missing_ok=True)
+        return super().generate(clip, out, work)
 
     def find_output(self, clip: ClipInputs, work: Path, started: float) -> Source:
         return written(work / "output.mp4")

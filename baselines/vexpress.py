@@ -9,6 +9,7 @@ the clip fails.
 """
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 from baselines.inputs import ClipInputs
@@ -32,7 +33,14 @@ class VExpress(Wrapper):
         image, audio = input_files(clip, work)
         return [Step(["inference.py", "--reference_image_path", image, "--audio_path", audio, "--kps_path", "",
                       "--retarget_strategy", self.option("retarget_strategy"),
-                      "--output_path", work / "output.mp4", "--fps", self.option("fps"), "--seed", self.option("seed")])]
+                      "--output_path", output_path(work), "--fps", self.option("fps"), "--seed", self.option("seed")])]
 
     def find_output(self, clip: ClipInputs, work: Path, started: float) -> Source:
-        return written(work / "output.mp4")
+        return written(output_path(work))
+
+
+def output_path(work: Path) -> Path:
+    """The program names its temporary video by replacing the output's stem everywhere in the path
+    (pipelines/utils.py:74-75): a stem that cannot occur in the folders above it, the hash of their path."""
+    work = work.resolve()
+    return work / f"vexpress-{hashlib.sha256(str(work).encode()).hexdigest()[:16]}.mp4"

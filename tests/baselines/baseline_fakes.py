@@ -175,7 +175,7 @@ VEXPRESS = r'''
 # V-Express at 6814f7db, inference.py: every option has a default, the weights among them (:27-74); the run is
 # seeded with --seed (:64, :216); 24 + 20k frames, the most whole 20-frame windows after 24 that fit
 # int(duration * fps), spread over the audio's duration (:255-264): the rate depends on the clip, and under 24 frames
-# the program crashes (IndexError); the audio is muxed by ffmpeg (pipelines/utils.py:84-86).
+# the program crashes (IndexError); the audio is muxed by ffmpeg (pipelines/utils.py:84-86) from a temporary video.
 p = argparse.ArgumentParser()
 p.add_argument("--unet_config_path", type=str, default="./model_ckpts/stable-diffusion-v1-5/unet/config.json")
 p.add_argument("--denoising_unet_path", type=str, default="./model_ckpts/v-express/denoising_unet.bin")
@@ -200,6 +200,11 @@ length = int(seconds * a.fps)
 if length < 24:
     fail("IndexError: list index out of range (audio shorter than one 24-frame window)")
 video_length = 24 + 20 * ((length - 24) // 20)
+# pipelines/utils.py:74-87: the temporary video replaces the stem everywhere in the path; cv2.VideoWriter fails
+# silently in a folder that does not exist, so does the ffmpeg mux, and os.remove(temp) raises
+temp = a.output_path.replace(stem(a.output_path), stem(a.output_path) + "-temp")
+if not os.path.isdir(os.path.dirname(temp) or "."):
+    fail(f"FileNotFoundError: [Errno 2] No such file or directory: {temp!r}")
 if behave(stem(a.reference_image_path), fail):
     write_video(a.output_path, video_length, 512, 512, video_length / seconds, audio=a.audio_path)
 '''
@@ -208,7 +213,8 @@ ANIPORTRAIT = r'''
 # AniPortrait at 7f6593fd, scripts/audio2vid.py (run as a module from the clone): every option has a default
 # (:38-52); --seed seeds torch only and the pose model's identity is random.randint(0, 99) from an unseeded `random`
 # (:102, :172), so runs differ; audio of 5 s or less has one 80000-sample chunk and audio_chunks[-2] raises
-# IndexError (:181-184); the frames come at 30 fps from the audio (audio_util.py:24); a 3-panel grid is written as
+# IndexError (:181-184), and a 30 fps frame count that is a multiple of 150 leaves an empty last chunk
+# (pose_util.py:38); the frames come at 30 fps from the audio (audio_util.py:24); a 3-panel grid is written as
 # a silent _noaudio draft, muxed with ffmpeg, and the draft deleted (:253-265).
 p = argparse.ArgumentParser()
 p.add_argument("--config", type=str, default="./configs/prompts/animation_audio.yaml")
@@ -230,8 +236,11 @@ for image, audios in config["test_cases"].items():
     need_file(image, "image")
     for audio in audios:
         seconds = audio_seconds(audio)
-        if seconds * 16000 <= 80000:
+        samples = soundfile.info(audio).frames
+        if samples <= 80000:
             fail("IndexError: list index out of range (audio2vid.py:184, audio of 5 s or less)")
+        if math.ceil(samples / 16000 * 30) % 150 == 0:
+            fail("IndexError: index out of range (pose_util.py:38, an empty last chunk)")
         if not behave(stem(image), fail):
             continue
         name = f"{stem(image)}_{stem(audio)}_{a.H}x{a.W}_{int(a.cfg)}_{now.strftime('%H%M')}"
@@ -348,7 +357,7 @@ REAL3D = r'''
 # Real3DPortrait at a9d70c7e, inference/real3d_infer.py: every option has a default (:584-601); the head follows the
 # bundled May_5s.mp4 unless --drv_pose static (:282-298, :591); without --seed the clock seeds the run (:183-186);
 # --out_mode defaults to the 2560x512 concat_debug grid whose last panel is the generated frame (:597); the source is
-# cropped into the shared temp/cropped_src_img.png of the working directory (:76-109); the final ffmpeg mux is
+# cropped into the shared infer_out/tmp/cropped_src_img.png of the working directory (:195-196); the final ffmpeg mux is
 # os.system with its status ignored (:534-538), so a failure there exits 0 without the output.
 p = argparse.ArgumentParser()
 p.add_argument("--a2m_ckpt", default="checkpoints/240210_real3dportrait_orig/audio2secc_vae", type=str)
@@ -363,8 +372,8 @@ p.add_argument("--min_face_area_percent", default=0.2, type=float)
 a = p.parse_args()
 need_file(os.path.join(a.a2m_ckpt, "config.yaml"), "audio2secc config")
 need_file(a.src_img, "image")
-os.makedirs("temp", exist_ok=True)
-shutil.copy(a.src_img, "temp/cropped_src_img.png")
+os.makedirs("infer_out/tmp", exist_ok=True)
+shutil.copy(a.src_img, "infer_out/tmp/cropped_src_img.png")
 if a.drv_pose != "static":
     need_file(a.drv_pose, "driving pose")
 n = round(25 * audio_seconds(a.drv_aud))

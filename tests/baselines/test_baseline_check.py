@@ -141,3 +141,10 @@ def test_check_runs_no_model_and_imports_nothing_heavy(bench, tmp_path):
             f"w = registry.get('goha', params.load({str(tmp_path / 'params.yaml')!r}));"
             "assert check.preflight(w) == [], check.preflight(w); assert 'torch' not in sys.modules")
     subprocess.run([sys.executable, "-c", code], check=True, cwd=Path(__file__).resolve().parents[2])
+
+
+def test_a_checkpoint_that_is_not_the_published_file(bench, tmp_path):
+    params = install_fake(bench(["c0"]), "echomimic", tmp_path / "echomimic")
+    del params["baselines"]["echomimic"]["sha256"]
+    reason = registry.get("echomimic", params).availability()
+    assert "whisper_tiny.pt does not have the sha256 65147644a518d12f04e32d6f3b26facc3f8dd46e5390956a9424a650c0ce22b9" in reason

@@ -35,17 +35,19 @@ def test_crash_timeout_and_missing_output_are_per_clip_errors(bench, tmp_path):
     assert (tmp_path / "runs" / "bench" / "float" / "e_ok.mp4").is_file()
 
 
-def test_hostile_file_names_reach_the_program_as_plain_arguments(bench, tmp_path):
-    clip_id = "we ird 'q\" ; $(touch PWNED) `touch PWNED2`"
-    params = install_fake(bench([clip_id]), "anitalker", tmp_path / "ani; $(touch PWNED3)")
+@pytest.mark.parametrize("method", ["anitalker", "echomimic", "hallo3"])
+def test_hostile_file_names_reach_the_program_as_plain_arguments(method, bench, tmp_path):
+    """Shell and glob metacharacters in clip ids and paths: passed as plain arguments, found in the output names."""
+    clip_id = "we ird 'q\" ; $(touch PWNED) `touch PWNED2` [1]*?"
+    params = install_fake(bench([clip_id]), method, tmp_path / "clone; $(touch PWNED3)")
     runs = tmp_path / "runs with space; $(touch PWNED4)"
-    summary = generate(params, "bench", "anitalker", runs)
+    summary = generate(params, "bench", method, runs)
     assert summary["clips"][0]["status"] == "ok", summary["clips"][0]["error"]
     assert not list(tmp_path.rglob("PWNED*"))
-    meta = json.loads((runs / "bench" / "anitalker" / f"{clip_id}.json").read_text())
-    image = meta["command"][0][meta["command"][0].index("--test_image_path") + 1]
-    assert image.endswith(f"{clip_id}.png")
-    assert media.probe(runs / "bench" / "anitalker" / f"{clip_id}.mp4").n_frames == 25
+    meta = json.loads((runs / "bench" / method / f"{clip_id}.json").read_text())
+    assert any(a.endswith(f"{clip_id}.png") or a.endswith("input.txt") or a.endswith("config.yaml")
+               for a in meta["command"][0])
+    assert media.probe(runs / "bench" / method / f"{clip_id}.mp4").n_frames == 25
 
 
 def test_complete_clips_are_reused_and_broken_ones_redone(bench, tmp_path):

@@ -210,7 +210,7 @@ FAILURES = [
     ("anitalker", "crash", "the input cannot be processed", 0),  # demo.py prints and calls exit(0)
     ("echomimic", "crash", "Traceback", 1),
     ("vexpress", "short", "IndexError", 1),  # audio under one 24-frame window
-    ("aniportrait", "short", "IndexError", 1),  # audio of 5 s or less
+    ("aniportrait", "short", "pose model cannot take this clip's audio: 5 s or less", None),  # refused before the run
     ("hallo3", "crash", "Traceback", 1),
     ("float", "crash", "Traceback", 1),
     ("goha", "noface", "cropped 24 of 25 frames", 0),  # EG3D's os.system chain exits 0
@@ -249,3 +249,36 @@ def test_an_output_is_accepted_by_its_content_not_by_exit_status(method, change,
     generate(params, "bench", method, tmp_path / "runs")
     sidecar = json.loads((tmp_path / "runs" / "bench" / method / "c0.json").read_text())
     assert sidecar["status"] == "error" and fragment in sidecar["error"] and sidecar["exit_status"] == 0
+
+
+def test_real3dportrait_never_reuses_the_previous_runs_cropped_source(bench, tmp_path, monkeypatch):
+    """The program crops into one shared file of its clone (real3d_infer.py:195), and a failed crop leaves the
+    previous clip's image there: it is gone before the program starts."""
+    from baselines import protocol
+
+    params = install_fake(bench(["clip0"]), "real3dportrait", tmp_path / "clone")
+    stale = tmp_path / "clone" / "infer_out" / "tmp" / "cropped_src_img.png"
+    stale.parent.mkdir(parents=True)
+    stale.write_bytes(b"the previous clip")
+    seen = []
+    run_step = protocol.run_step
+    monkeypatch.setattr(protocol, "run_step", lambda *a, **k: (seen.append(stale.exists()), run_step(*a, **k)))
+    summary = generate(params, "bench", "real3dportrait", tmp_path / "runs")
+    assert summary["clips"][0]["status"] == "ok" and seen == [False]
+
+
+def test_vexpress_runs_under_a_folder_named_like_its_output(bench, tmp_path):
+    """V-Express replaces the output's stem everywhere in the path to name its temporary video (utils.py:74-75): a
+    runs folder named "output" must not break it."""
+    params = install_fake(bench(["clip0"]), "vexpress", tmp_path / "vexpress")
+    summary = generate(params, "bench", "vexpress", tmp_path / "output" / "output.mp4 runs")
+    assert summary["clips"][0]["status"] == "ok", summary["clips"][0]["error"]
+
+
+@pytest.mark.parametrize("seconds, crashes", [(2.0, True), (4.99, True), (5.0, True), (9.97, True), (10.0, True),
+                                              (15.0, True), (5.01, False), (7.3, False), (10.01, False), (12.5, False)])
+def test_aniportrait_pose_model_crashes_where_the_published_chunking_fails(seconds, crashes):
+    """The durations re-run through audio2vid.py:176-184's arithmetic in docs/programs/aniportrait.md (6c)."""
+    from baselines.aniportrait import pose_model_crash
+
+    assert (pose_model_crash(round(seconds * 16000)) is not None) == crashes

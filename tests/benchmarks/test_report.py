@@ -162,3 +162,20 @@ def test_report_stage_declares_every_output_and_training_run(built):
     live = {next(iter(o)) if isinstance(o, dict) else o for s in stages.values() for o in s.get("outs", [])}
     live = {o for o in live if o.endswith("/dvclive")}
     assert live and live <= set(report_stage["deps"]), live - set(report_stage["deps"])
+
+
+def test_programs_table_and_table2_rows_of_programs_without_camera_control(tmp_path):
+    """The report lists each program's pinned commit, seeding and camera control; a program that cannot render a
+    target camera is not scored on NeRSemble, and its Table 2 row says so."""
+    mini = params.render("mini", ROOT / "params")
+    tree = report_tree.build(tmp_path)
+    rendered = report.write_report(tree["results"], tree["runs"], tree["out"], mini, [], videos_per_benchmark=0)
+    md = (tree["out"] / "README.md").read_text()
+    assert "## Baseline programs" in md and "<section id='programs'>" in (tree["out"] / "index.html").read_text()
+    goha = next(r for r in rendered["programs"] if r[0] == "goha")
+    assert goha[2] == mini["baselines"]["goha"]["commit"] and goha[3].startswith("none")
+    table2 = next(t for t in rendered["tables"] if t["key"] == "table2")
+    notes = {r["method"]: r["note"] for r in table2["rows"]}
+    for method in ("portrait4d", "real3dportrait"):
+        assert "no target-camera control" in notes[method], notes[method]
+    assert "program not installed" in notes["goha"]
