@@ -10,7 +10,7 @@ import importlib
 import os
 import sys
 
-from benchmarks import machine, warm
+from benchmarks import machine, names, warm
 
 COMMANDS: dict[str, tuple[str, str]] = {
     "profile": ("benchmarks.params", "switch the active profile (mini, ci, paper) in params.yaml"),
@@ -57,7 +57,20 @@ def main(argv: list[str] | None = None) -> int:
         if code is not None:
             return code
     args = build_parser(command if command in COMMANDS else None).parse_args(argv)
+    try:
+        checked_names(args)
+    except names.BadName as exc:
+        print(f"starcaster {args.command}: {exc}", file=sys.stderr)
+        return 2
     return int(importlib.import_module(args._module).run(args) or 0)
+
+
+def checked_names(args: argparse.Namespace) -> None:
+    """The benchmark and method names a command was given, checked where they enter (benchmarks/names.py)."""
+    for what in ("benchmark", "method"):
+        given = getattr(args, what, None)
+        for name in given if isinstance(given, list) else [given] if given is not None else []:
+            names.check(name, f"{what} name")
 
 
 if __name__ == "__main__":

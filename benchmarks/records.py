@@ -11,7 +11,7 @@ from typing import Iterable
 
 import numpy as np
 
-from benchmarks import atomic
+from benchmarks import atomic, names
 
 SCHEMA_VERSION = 1
 
@@ -81,8 +81,11 @@ class ClipRecord:
     source: dict = field(default_factory=dict)  # original file + frame range + crop box
 
     def __post_init__(self) -> None:
-        if not self.clip_id or any(c in self.clip_id for c in "/\\\0"):
-            raise ValueError(f"bad clip_id {self.clip_id!r}")
+        names.check(self.clip_id, "clip id")
+        for which in ("video", "audio", "reference_video"):
+            value = getattr(self, which)
+            if value is not None and (Path(value).is_absolute() or ".." in Path(value).parts):
+                raise ValueError(f"clip {self.clip_id}: {which} {value!r} is not a path inside the dataset root")
         if self.fps <= 0 or self.n_frames < 0:
             raise ValueError(f"clip {self.clip_id}: fps and n_frames must be positive")
 
@@ -123,13 +126,20 @@ def write_manifest(path: str | os.PathLike, records: Iterable[ClipRecord]) -> No
 
 
 def read_manifest(path: str | os.PathLike) -> list[ClipRecord]:
-    records = []
+    """The manifest's records; a bad record, or a clip id on more than one line, is a ValueError naming the lines."""
+    records, lines = [], {}
     with open(path, encoding="utf-8") as fh:
         for lineno, line in enumerate(fh, 1):
             if not line.strip():
                 continue
             try:
-                records.append(ClipRecord.from_dict(json.loads(line)))
+                record = ClipRecord.from_dict(json.loads(line))
             except (ValueError, TypeError, KeyError) as exc:
                 raise ValueError(f"{path}:{lineno}: {exc}") from exc
+            lines.setdefault(record.clip_id, []).append(lineno)
+            records.append(record)
+    repeated = {clip_id: at for clip_id, at in lines.items() if len(at) > 1}
+    if repeated:
+        raise ValueError(f"{path}: duplicate clip ids: " + "; ".join(
+            f"{clip_id!r} on lines {', '.join(map(str, at))}" for clip_id, at in sorted(repeated.items())))
     return records

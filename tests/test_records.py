@@ -46,7 +46,7 @@ def test_bad_records_are_refused(tmp_path):
         Camera.from_arrays("x", np.eye(3), np.zeros((4, 4)), (10, 10))
     with pytest.raises(ValueError, match="non-finite"):
         Camera.from_arrays("x", np.full((3, 3), np.nan), np.eye(4), (10, 10))
-    with pytest.raises(ValueError, match="clip_id"):
+    with pytest.raises(ValueError, match="clip id"):
         ClipRecord("../evil", "hallo3", "eval", "v.mp4", None, 25.0, 1, "i")
     rec = ClipRecord("a", "hallo3", "eval", "v.mp4", None, 25.0, 1, "i")
     with pytest.raises(ValueError, match="duplicate"):
@@ -55,3 +55,35 @@ def test_bad_records_are_refused(tmp_path):
     bad.write_text(json.dumps({**rec.to_dict(), "colour": "red"}) + "\n")
     with pytest.raises(ValueError, match=r"bad.jsonl:1: unknown clip record fields"):
         read_manifest(bad)
+
+
+@pytest.mark.parametrize("clip_id, reason", [
+    ("..", "starts with '.'"), (".", "starts with '.'"), (".work", "starts with '.'"), ("a/b", "separator"),
+    ("a\\b", "separator"), ("a\x00b", "control character"), ("a\nb", "control character"), ("", "non-empty"),
+    ("summary", "summary.json"), ("x" * 201, "longer than 200 bytes"),
+])
+def test_clip_ids_that_would_name_another_file_are_refused(clip_id, reason):
+    """`..` would make generate remove runs/<B>/<M>/ itself; `summary` would overwrite the run's summary.json."""
+    with pytest.raises(ValueError, match=reason):
+        ClipRecord(clip_id, "hallo3", "eval", "v.mp4", None, 25.0, 1, "i")
+
+
+@pytest.mark.parametrize("field, value", [("video", "/etc/passwd"), ("audio", "../../secret.wav"),
+                                          ("reference_video", "a/../../b.mp4")])
+def test_paths_outside_the_dataset_root_are_refused(field, value):
+    fields = {"video": "v.mp4", "audio": None, "reference_video": None, field: value}
+    with pytest.raises(ValueError, match="not a path inside the dataset root"):
+        ClipRecord("a", "hallo3", "eval", fps=25.0, n_frames=1, identity="i", **fields)
+
+
+def test_duplicate_clip_ids_in_a_manifest_are_refused_with_their_lines(tmp_path):
+    a, b = (ClipRecord(c, "hallo3", "eval", "v.mp4", None, 25.0, 1, "i").to_dict() for c in ("a", "b"))
+    path = tmp_path / "m.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in (a, b, a, b, a)))
+    with pytest.raises(ValueError, match=r"duplicate clip ids: 'a' on lines 1, 3, 5; 'b' on lines 2, 4"):
+        read_manifest(path)
+
+
+def test_odd_but_usable_names_are_kept():
+    for clip_id in ("we ird 'q\" ; $(x) [1]*?", "001_SEN-01_222200040", "é-名前", "a..b"):
+        assert ClipRecord(clip_id, "hallo3", "eval", "v.mp4", None, 25.0, 1, "i").clip_id == clip_id

@@ -12,7 +12,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from benchmarks import media
+from benchmarks import media, names
 from benchmarks.records import ClipRecord
 
 
@@ -95,6 +95,11 @@ def talking_clip(root: Path, path: Path, scan: Scan, *, clip_id: str, dataset: s
         return None
     if not info.has_audio:
         scan.problems.append(f"{path}: no audio track")
+        return None
+    try:
+        names.check(clip_id, "clip id")
+    except names.BadName as exc:
+        scan.problems.append(f"{path}: {exc}")
         return None
     return ClipRecord(
         clip_id=clip_id,

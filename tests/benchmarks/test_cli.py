@@ -34,3 +34,20 @@ def test_unknown_command_is_a_usage_error(capsys):
         main(["no-such-command"])
     assert exit_info.value.code == 2
     assert "invalid choice" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("argv, what", [
+    (["generate", "--benchmark", "th1kh", "--method", "../../escape"], "bad method name '../../escape'"),
+    (["generate", "--benchmark", "..", "--method", "ground_truth"], "bad benchmark name '..'"),
+    (["evaluate", "--benchmark", "th1kh", "--method", ".work"], "bad method name '.work'"),
+    (["baselines", "check", "--method", "float", "--method", "a/b"], "bad method name 'a/b'"),
+])
+def test_names_that_would_leave_their_folder_are_refused_before_any_work(argv, what, capsys, tmp_path, monkeypatch):
+    """A method name becomes runs/<B>/<M>/ (generate --import-from accepts any name): one line, exit status 2."""
+    from benchmarks import cli
+
+    monkeypatch.chdir(tmp_path)  # nothing may be written: there is no params.yaml to read here
+    assert cli.main(argv) == 2
+    err = capsys.readouterr().err
+    assert what in err and len(err.strip().splitlines()) == 1
+    assert list(tmp_path.iterdir()) == []
