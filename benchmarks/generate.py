@@ -117,8 +117,9 @@ def _complete(out_dir: Path, clip_id: str) -> bool:
 
 
 def _program(method) -> dict | None:
-    """Commit (and the pinned one), options, checkpoint hashes and seeding of an external program (directories are
-    listed, not hashed); a built-in model (STARCaster) describes its own weights."""
+    """Commit (and the pinned one), options, the sha256 of its checkpoints and of the weights it loads from fixed
+    paths (directories are listed, not hashed), and its seeding; a built-in model (STARCaster) describes its own
+    weights."""
     from benchmarks.hashing import sha256_file
     from baselines.protocol import Wrapper, program_commit
 
@@ -131,8 +132,9 @@ def _program(method) -> dict | None:
     for key in method.checkpoint_keys:
         path = cfg.checkpoint(key)
         checkpoints[key] = {"path": str(path), "sha256": sha256_file(path) if path.is_file() else None}
+    weights = {rel: sha256_file(cfg.repo / rel) if (cfg.repo / rel).is_file() else None for rel in method.weights}
     return {"repo": str(cfg.repo), "commit": program_commit(cfg.repo), "pinned_commit": cfg.commit,
-            "options": cfg.options, "checkpoints": checkpoints, "seeding": method.seeding}
+            "options": cfg.options, "checkpoints": checkpoints, "weights": weights, "seeding": method.seeding}
 
 
 def _progress(items, desc: str):

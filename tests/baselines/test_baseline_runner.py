@@ -118,3 +118,6 @@ def test_sidecar_records_program_commit_options_and_checkpoint_hash(bench, tmp_p
     assert meta["program"]["options"]["a_cfg_scale"] == 2
     ckpt = meta["program"]["checkpoints"]["ckpt"]
     assert ckpt["sha256"] == hashlib.sha256((repo / "checkpoints" / "float.pth").read_bytes()).hexdigest()
+    wav2vec = "checkpoints/wav2vec2-base-960h/config.json"
+    assert meta["program"]["weights"][wav2vec] == hashlib.sha256((repo / wav2vec).read_bytes()).hexdigest()
+    assert meta["program"]["pinned_commit"] is None and meta["program"]["seeding"].startswith("--seed with --fix_noise")
