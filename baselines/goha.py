@@ -34,6 +34,7 @@ from benchmarks import atomic
 AUTHORS_FILE = "/xtli-correspondence/OMG/HRN/assets/3dmm_assets/template_mesh/bfm_uvs2.npy"  # losses/threeDMM.py:41
 EG3D_FFHQ = "dataset_preprocessing/ffhq"
 SUBMISSION_OFFSET = "c[1] += 0.006"  # 3dface2idr_mat.py:48-49, which GOHA's preprocessing comments out
+TOOLS = {"eg3d": "https://github.com/NVlabs/eg3d", "modnet": "https://github.com/ZHKKKe/MODNet"}
 
 
 def read_layout(folder: Path) -> list[list]:
@@ -68,6 +69,10 @@ class Goha(VideoDriven):
     target_camera = "each driving frame's EG3D label carried from the reference to the target camera (baselines/cameras.py)"
 
     def tool(self, key: str) -> Path:
+        """The clone of a preprocessing program (``options.eg3d``, ``options.modnet``)."""
+        if not self.config.options.get(key):
+            raise ClipError(f"baselines.{self.name}.options.{key} is not set: GOHA's inputs are made by "
+                            f"{TOOLS[key]} (GOHA docs/dataset_preprocessing.md): clone it and set it there")
         return Path(self.option(key)).expanduser().absolute()
 
     def steps(self, clip: ClipInputs, work: Path) -> list[Step]:
@@ -114,11 +119,8 @@ class Goha(VideoDriven):
                             "(NVlabs/GOHA issue #5): delete its unused lines 41-42")
         for key, needed in (("eg3d", f"{EG3D_FFHQ}/preprocess_in_the_wild.py"),
                             ("modnet", "demo/image_matting/colab/inference.py")):
-            if not self.config.options.get(key):
-                problems.append(f"baselines.{self.name}.options.{key} is not set: GOHA's inputs are made by "
-                                f"{'NVlabs/eg3d' if key == 'eg3d' else 'ZHKKKe/MODNet'} (GOHA docs/dataset_preprocessing.md)")
-            elif not (self.tool(key) / needed).is_file():
-                problems.append(f"{self.tool(key) / needed} not found: clone the program there (options.{key})")
+            if self.config.options.get(key) and not (self.tool(key) / needed).is_file():
+                problems.append(f"{self.tool(key) / needed} not found: clone {TOOLS[key]} there (options.{key})")
         if self.config.options.get("eg3d"):
             eg3d = self.tool("eg3d") / EG3D_FFHQ
             recon = eg3d / "Deep3DFaceRecon_pytorch"

@@ -148,3 +148,11 @@ def test_a_checkpoint_that_is_not_the_published_file(bench, tmp_path):
     del params["baselines"]["echomimic"]["sha256"]
     reason = registry.get("echomimic", params).availability()
     assert "whisper_tiny.pt does not have the sha256 65147644a518d12f04e32d6f3b26facc3f8dd46e5390956a9424a650c0ce22b9" in reason
+
+
+def test_goha_without_its_preprocessing_programs_says_which_to_clone_once(bench, tmp_path):
+    params = install_fake(bench(["c0"]), "goha", tmp_path / "goha")
+    params["baselines"]["goha"]["options"]["eg3d"] = None
+    problems = registry.get("goha", params).availability().split("; ")
+    assert problems == ["baselines.goha.options.eg3d is not set: GOHA's inputs are made by https://github.com/NVlabs/eg3d "
+                        "(GOHA docs/dataset_preprocessing.md): clone it and set it there"]
