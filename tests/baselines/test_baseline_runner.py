@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import json
+import tempfile
 import time
+from pathlib import Path
 
 import pytest
 from .conftest import install_fake
@@ -35,7 +37,7 @@ def test_crash_timeout_and_missing_output_are_per_clip_errors(bench, tmp_path):
     assert (tmp_path / "runs" / "bench" / "float" / "e_ok.mp4").is_file()
 
 
-@pytest.mark.parametrize("method", ["anitalker", "echomimic", "hallo3"])
+@pytest.mark.parametrize("method", ["anitalker", "echomimic", "hallo3", "float"])
 def test_hostile_file_names_reach_the_program_as_plain_arguments(method, bench, tmp_path):
     """Shell and glob metacharacters in clip ids and paths: passed as plain arguments, found in the output names."""
     clip_id = "we ird 'q\" ; $(touch PWNED) `touch PWNED2` [1]*?"
@@ -47,6 +49,7 @@ def test_hostile_file_names_reach_the_program_as_plain_arguments(method, bench, 
     meta = json.loads((runs / "bench" / method / f"{clip_id}.json").read_text())
     assert any(a.endswith(f"{clip_id}.png") or a.endswith("input.txt") or a.endswith("config.yaml")
                for a in meta["command"][0])
+    assert not list(Path(tempfile.gettempdir()).glob("starcaster-float-*"))  # FLOAT's shell-safe folder is gone
     assert media.probe(runs / "bench" / method / f"{clip_id}.mp4").n_frames == 25
 
 
