@@ -246,7 +246,8 @@ for image, audios in config["test_cases"].items():
         name = f"{stem(image)}_{stem(audio)}_{a.H}x{a.W}_{int(a.cfg)}_{now.strftime('%H%M')}"
         n = math.ceil(seconds * 30)
         draft = os.path.join(folder, name + "_noaudio.mp4")
-        noise = unseeded_noise()
+        import random
+        noise = random.randint(0, 99) % 13 - 6  # the pose identity from the unseeded `random` (:172), as a shade
         write_video(draft, n, 3 * (a.W + 2) + 2, a.H + 4, a.fps, panel=(2 * a.W + 6, 2, 3 * a.W + 6, a.H + 2), noise=noise)
         write_video(os.path.join(folder, name + ".mp4"), n, 3 * (a.W + 2) + 2, a.H + 4, a.fps,
                     panel=(2 * a.W + 6, 2, 3 * a.W + 6, a.H + 2), noise=noise, audio=audio)

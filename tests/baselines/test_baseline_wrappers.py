@@ -187,11 +187,13 @@ def test_aniportrait_seed_is_passed_but_its_pose_identity_is_not_seeded(bench, t
     the seed is recorded, and two runs differ, as the wrapper's ``seeding`` says."""
     params = install_fake(bench(["clip0"], seconds=5.2), "aniportrait", tmp_path / "clone")
     hashes = set()
-    for run in ("a", "b", "c"):
-        generate(params, "bench", "aniportrait", tmp_path / run)
-        sidecar = json.loads((tmp_path / run / "bench" / "aniportrait" / "clip0.json").read_text())
+    for run in range(6):  # the fake shades its frames by one of 13 draws: 6 equal runs have odds of 13**-5
+        generate(params, "bench", "aniportrait", tmp_path / str(run))
+        sidecar = json.loads((tmp_path / str(run) / "bench" / "aniportrait" / "clip0.json").read_text())
         assert sidecar["seed"] == 42 and sidecar["program"]["seeding"].startswith("partial")
         hashes.add(sidecar["video_sha256"])
+        if len(hashes) > 1:
+            break
     assert len(hashes) > 1
 
 
