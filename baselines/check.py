@@ -101,24 +101,26 @@ def _argument_problems(wrapper: Wrapper) -> list[str]:
         except ClipError as exc:
             return [str(exc)]
         problems: list[str] = []
+        parsed: dict[str, tuple[dict[str, Option], list[str]]] = {}  # the preprocessing runs once per folder
         for step in steps:
-            problems += _step_problems(wrapper, step)
-        return problems
+            problems += _step_problems(wrapper, step, parsed)
+        return list(dict.fromkeys(problems))
 
 
-def _step_problems(wrapper: Wrapper, step: Step) -> list[str]:
+def _step_problems(wrapper: Wrapper, step: Step, parsed: dict) -> list[str]:
     repo = wrapper.config.repo
     entry = step.script()
     if entry is None:
-        program = repo / step.cwd / str(step.args[0])
-        return [] if program.is_file() else [f"{program} not found"]
+        return ["a step without arguments"]
     script, args = entry
     path = (repo / step.cwd / script).resolve()
     if not path.is_file():
         return [f"entry point {path} not found: the clone does not match the wrapper (pinned commit "
                 f"{wrapper.config.commit or 'none'})"]
     rel = path.relative_to(repo.resolve()).as_posix() if path.is_relative_to(repo.resolve()) else str(path)
-    options, problems = _options(wrapper, rel, path)
+    if rel not in parsed:
+        parsed[rel] = _options(wrapper, rel)
+    options, problems = parsed[rel][0], list(parsed[rel][1])
     if not options:
         return problems + [f"{rel} defines no command-line options the check can read"]
     for flag, following in flags_passed(args):
@@ -135,7 +137,7 @@ def _sources(wrapper: Wrapper, rel: str) -> tuple[str, ...]:
     return wrapper.parsers.get(rel, (rel,))
 
 
-def _options(wrapper: Wrapper, rel: str, path: Path) -> tuple[dict[str, Option], list[str]]:
+def _options(wrapper: Wrapper, rel: str) -> tuple[dict[str, Option], list[str]]:
     options: dict[str, Option] = {}
     problems = []
     installed = [s.removeprefix("python:") for s in _sources(wrapper, rel) if s.startswith("python:")]

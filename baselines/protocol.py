@@ -64,18 +64,15 @@ class ProgramConfig:
 
 @dataclass(frozen=True)
 class Step:
-    """One program invocation: arguments after the interpreter, run in ``cwd`` (relative to the repo)."""
+    """One Python program invocation: arguments after the interpreter, run in ``cwd`` (relative to the repo)."""
 
     args: list[str]
     cwd: str = "."
-    interpreter: bool = True  # False for non-Python entry points
     after: Callable[[], None] | None = None  # run once the step succeeded
     python: str | None = None  # another program's interpreter (a preprocessing tool's), else the wrapper's
 
     def script(self) -> tuple[str, list[str]] | None:
-        """(the Python file run, relative to ``cwd``; the arguments it gets) for an interpreter step."""
-        if not self.interpreter:
-            return None
+        """(the Python file run, relative to ``cwd``; the arguments it gets)."""
         args = [str(a) for a in self.args]
         while args and args[0] in ("-u", "-B", "-O"):
             args = args[1:]
@@ -219,8 +216,7 @@ class Wrapper:
         started = time.time()
         log = None
         for i, step in enumerate(self.steps(clip, work)):
-            interpreter = ([step.python] if step.python else self.interpreter()) if step.interpreter else []
-            argv = interpreter + [str(a) for a in step.args]
+            argv = ([step.python] if step.python else self.interpreter()) + [str(a) for a in step.args]
             commands.append(argv)
             atomic.write_json(work / "commands.json", commands)  # kept with the error if the step fails
             log = work / f"step{i}.log"

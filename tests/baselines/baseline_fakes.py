@@ -336,8 +336,9 @@ class BaseOptions:
 FLOAT = r'''
 # FLOAT at 97cfdd51, generate.py:159-179 and options/base_options.py: every option has a default; --seed seeds the
 # noise only with --fix_noise_seed (FLOAT.py:102-108); 512 px at 25 fps into a temporary file, then muxed by a shell
-# command holding the temporary, audio and output paths unquoted, its status ignored (generate.py:107-121): `cp`
-# stands in for ffmpeg here, in the same shell.
+# command holding the temporary, audio and output paths unquoted, its status ignored (generate.py:107-121). Here `cp`
+# stands in for ffmpeg, given the words a shell splits that command into (shlex), without a shell: a path that is
+# not one word goes astray as it does in the program (its $(...) would run there; here it is only a wrong word).
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from options.base_options import BaseOptions
 p = BaseOptions().initialize(argparse.ArgumentParser())
@@ -352,12 +353,16 @@ a = p.parse_args()
 need_file(a.ckpt_path, "checkpoint"); need_file(a.ref_path, "image")
 seconds = audio_seconds(a.aud_path)
 if behave(stem(a.ref_path), fail):
-    import subprocess, tempfile
+    import shlex, subprocess, tempfile
     temp = tempfile.NamedTemporaryFile(suffix=".mp4", delete=False).name
     write_video(temp, round(25 * seconds), 512, 512, 25, noise=0 if a.fix_noise_seed else unseeded_noise(),
                 audio=a.aud_path)
-    with open(os.devnull, "wb") as f:
-        subprocess.call("cp {} {} && : {}".format(temp, a.res_video_path, a.aud_path), shell=True, stdout=f, stderr=f)
+    try:
+        words = shlex.split("-i {} -i {} {}".format(temp, a.aud_path, a.res_video_path))
+    except ValueError:  # an unbalanced quote: the shell would stop there
+        words = []
+    if len(words) == 5:
+        subprocess.call(["cp", words[1], words[4]], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     if os.path.exists(a.res_video_path):
         os.remove(temp)
 '''
