@@ -30,6 +30,7 @@ class Imported:
 
     def generate(self, clip: ClipInputs, out: Path, work: Path) -> Generation:
         path = self.find(clip.clip_id)
-        stats = normalise(Source(path), out, size=clip.size, n_frames=clip.n_frames, audio=clip.audio)
+        stats = normalise(Source(path), out, size=clip.size, n_frames=clip.n_frames, audio=clip.audio,
+                          frame_size=clip.frame_size)
         stats["imported_sha256"] = sha256_file(path)
         return Generation(commands=[], normalisation=stats)

@@ -38,6 +38,7 @@ def shown(path: str | os.PathLike) -> str:
 class ClipInputs:
     record: ClipRecord
     root: Path
+    frame_size: dict | None = None  # params metrics.frame_size: the output sizes the protocol scores (None: any)
 
     @property
     def clip_id(self) -> str:

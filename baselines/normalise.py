@@ -13,6 +13,7 @@ from typing import Iterable, Iterator
 import numpy as np
 
 from baselines.inputs import FPS, SAMPLE_RATE, ClipError, shown
+from benchmarks import frame_size as sizes
 from benchmarks import media
 
 # A method whose output covers less than this share of the audio gets an error, not a padded video.
@@ -95,6 +96,15 @@ def _resized(frames: Iterable[np.ndarray], size: tuple[int, int]) -> Iterator[np
             yield cv2.resize(frame, size, interpolation=cv2.INTER_AREA if shrink else cv2.INTER_CUBIC)
 
 
+def _scorable(frames: Iterable[np.ndarray], size: tuple[int, int], rule: dict | None) -> Iterator[np.ndarray]:
+    for i, frame in enumerate(frames):
+        if i == 0:
+            problem = sizes.problem((frame.shape[1], frame.shape[0]), size, rule)
+            if problem:
+                raise ClipError(f"the method's output is {problem}")
+        yield frame
+
+
 class _Fitted:
     """Exactly ``n`` frames: trims the excess, holds the last frame over a short shortfall."""
 
@@ -126,8 +136,11 @@ def normalise(
     n_frames: int,
     audio: np.ndarray | None,
     panel: Panel | None = None,
+    frame_size: dict | None = None,
 ) -> dict:
-    """Write ``out`` (25 fps, ``size``, ``n_frames``, ``audio`` muxed) and return what was done to the output."""
+    """Write ``out`` (25 fps, ``size``, ``n_frames``, ``audio`` muxed) and return what was done to the output.
+    A (panel of the) output ``frame_size`` (params metrics.frame_size) does not allow bringing to ``size`` is a
+    ClipError naming both sizes."""
     shapes: list[tuple[int, int]] = []
 
     def noted(frames):
@@ -139,6 +152,7 @@ def normalise(
     frames = noted(_frames(source))
     if panel is not None:
         frames = (panel.crop(f) for f in frames)
+    frames = _scorable(frames, size, frame_size)
     fitted = _Fitted(_resized(_retimed(frames, source.fps), size), n_frames)
     try:
         media.write_video(out, fitted, FPS, audio=audio, sample_rate=SAMPLE_RATE)

@@ -229,7 +229,8 @@ class Wrapper:
         try:
             source = self.find_output(clip, work, started)
             self.accept_source(source)
-            stats = normalise(source, out, size=clip.size, n_frames=clip.n_frames, audio=audio, panel=self.panel)
+            stats = normalise(source, out, size=clip.size, n_frames=clip.n_frames, audio=audio, panel=self.panel,
+                              frame_size=clip.frame_size)
             if self.raw_size is not None and self.panel is None and tuple(stats["raw_size"]) != tuple(self.raw_size):
                 raise ClipError(f"the program wrote {stats['raw_size'][0]}x{stats['raw_size'][1]} frames, "
                                 f"not its {self.raw_size[0]}x{self.raw_size[1]}")

@@ -19,7 +19,8 @@ class GroundTruth:
         return None
 
     def generate(self, clip: ClipInputs, out: Path, work: Path) -> Generation:
-        stats = normalise(Source(clip.target_video), out, size=clip.size, n_frames=clip.n_frames, audio=clip.audio)
+        stats = normalise(Source(clip.target_video), out, size=clip.size, n_frames=clip.n_frames, audio=clip.audio,
+                          frame_size=clip.frame_size)
         return Generation(commands=[], normalisation=stats)
 
 

@@ -9,8 +9,11 @@ import argparse
 import importlib
 import os
 import sys
+from pathlib import Path
 
 from benchmarks import machine, names, warm
+
+TRACEBACK_ENV = "STARCASTER_TRACEBACK"
 
 COMMANDS: dict[str, tuple[str, str]] = {
     "profile": ("benchmarks.params", "switch the active profile (mini, ci, paper) in params.yaml"),
@@ -62,7 +65,19 @@ def main(argv: list[str] | None = None) -> int:
     except names.BadName as exc:
         print(f"starcaster {args.command}: {exc}", file=sys.stderr)
         return 2
-    return int(importlib.import_module(args._module).run(args) or 0)
+    problems = params_problems(getattr(args, "params", None))
+    if problems:
+        print(f"starcaster {args.command}: {args.params} does not fit the params schema (benchmarks/params_schema.py):",
+              *problems, sep="\n  ", file=sys.stderr)
+        return 2
+    try:
+        return int(importlib.import_module(args._module).run(args) or 0)
+    except (OSError, ValueError) as exc:  # a missing file, bad data, a refused setting: what to fix, in one line
+        if os.environ.get(TRACEBACK_ENV):
+            raise
+        print(f"starcaster {args.command}: {type(exc).__name__}: {' '.join(str(exc).split())} "
+              f"({TRACEBACK_ENV}=1 shows where)", file=sys.stderr)
+        return 1
 
 
 def checked_names(args: argparse.Namespace) -> None:
@@ -71,6 +86,23 @@ def checked_names(args: argparse.Namespace) -> None:
         given = getattr(args, what, None)
         for name in given if isinstance(given, list) else [given] if given is not None else []:
             names.check(name, f"{what} name")
+
+
+def params_problems(path: str | None) -> list[str]:
+    """What is wrong with a command's params file, one line per key; a missing file is left to the command."""
+    if path is None or not Path(path).is_file():
+        return []
+    import yaml
+
+    from benchmarks import params, params_schema
+
+    try:
+        params_schema.check(params.load(path))
+    except yaml.YAMLError as exc:
+        return [f"not YAML: {' '.join(str(exc).split())}"]
+    except params_schema.BadParams as exc:
+        return exc.problems
+    return []
 
 
 if __name__ == "__main__":

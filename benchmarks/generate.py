@@ -1,12 +1,16 @@
 """``starcaster generate --benchmark B --method M``: run one method on every clip of a benchmark's manifest.
 
 Writes ``runs/<B>/<M>/<clip_id>.mp4`` with a ``<clip_id>.json`` sidecar per clip and ``summary.json``.
-A clip whose sidecar says ok and whose video still has the recorded sha256 is kept, not rerun. A failing
+A clip is kept, not rerun, when its sidecar says ok, its video still has the recorded sha256 and its provenance
+(the hashes of its record, its input files, the import source and the method's configuration, commit and weights)
+is this run's; anything else is generated again, and a killed run's temporary files of the clip are removed. A failing
 clip gets its error in its sidecar and the run goes on; a method whose program or checkpoints are absent
 is recorded as "not available" with the reason for every clip it would have had to generate.
 """
 from __future__ import annotations
 
+import glob
+import hashlib
 import json
 import shutil
 import time
@@ -51,16 +55,19 @@ def generate(params: dict, benchmark: str, method_name: str, runs: Path, import_
     out_dir = runs / benchmark / method_name
     reason = method.availability()
     context = {"benchmark": benchmark, "method": method_name, "profile": params.get("profile")}
+    if reason is None:
+        context["program"] = _program(method)
     clips = []
     for record in _progress(records, f"{method_name} on {benchmark}"):
-        if _complete(out_dir, record.clip_id):
+        _remove_leftovers(out_dir, record.clip_id)
+        provenance = None if reason is not None else _provenance(method, record, root, context["program"])
+        if provenance is not None and _complete(out_dir, record.clip_id, provenance):
             clips.append({"clip_id": record.clip_id, "status": "ok", "reused": True, "error": None})
         elif reason is not None:
             clips.append({"clip_id": record.clip_id, "status": "not available", "error": reason})
         else:
-            if "program" not in context:  # once per run, and only when something is generated
-                context["program"] = _program(method)
-            sidecar = generate_clip(method, record, root, out_dir, context)
+            sidecar = generate_clip(method, record, root, out_dir, {**context, "provenance": provenance},
+                                    (params.get("metrics") or {}).get("frame_size"))
             clips.append({"clip_id": record.clip_id, "status": sidecar["status"], "error": sidecar["error"]})
     summary = {**context, "manifest": str(manifest), "available": reason is None, "reason": reason,
                "n_clips": len(clips), "clips": clips}
@@ -68,8 +75,9 @@ def generate(params: dict, benchmark: str, method_name: str, runs: Path, import_
     return summary
 
 
-def generate_clip(method, record, root: Path, out_dir: Path, context: dict) -> dict:
-    """Generate one clip and write its sidecar; any failure becomes the sidecar's error."""
+def generate_clip(method, record, root: Path, out_dir: Path, context: dict, frame_size: dict | None = None) -> dict:
+    """Generate one clip and write its sidecar; any failure becomes the sidecar's error. ``frame_size``: params
+    metrics.frame_size, the output sizes the protocol scores."""
     from benchmarks.hashing import sha256_file
     from baselines.inputs import ClipError, ClipInputs, shown
 
@@ -81,7 +89,7 @@ def generate_clip(method, record, root: Path, out_dir: Path, context: dict) -> d
                "seed": None, "exit_status": None, "error": None, "normalisation": None}
     started = time.monotonic()
     try:
-        result = method.generate(ClipInputs(record, root), video, work)
+        result = method.generate(ClipInputs(record, root, frame_size), video, work)
         sidecar.update(status="ok", command=result.commands, seed=result.seed, exit_status=result.exit_status,
                        normalisation=result.normalisation, video_sha256=sha256_file(video))
         shutil.rmtree(work, ignore_errors=True)
@@ -103,7 +111,9 @@ def _commands_tried(work: Path) -> list[list[str]] | None:
     return json.loads(path.read_text()) if path.is_file() else None
 
 
-def _complete(out_dir: Path, clip_id: str) -> bool:
+def _complete(out_dir: Path, clip_id: str, provenance: dict) -> bool:
+    """A clip generated from what this run would generate it from: the same inputs, import source and method (its
+    configuration, commit and weights), with its video as its sidecar recorded it."""
     from benchmarks.hashing import sha256_file
 
     sidecar, video = out_dir / f"{clip_id}.json", out_dir / f"{clip_id}.mp4"
@@ -113,7 +123,37 @@ def _complete(out_dir: Path, clip_id: str) -> bool:
         meta = json.loads(sidecar.read_text(encoding="utf-8"))
     except ValueError:
         return False
-    return meta.get("status") == "ok" and meta.get("video_sha256") == sha256_file(video)
+    return (meta.get("status") == "ok" and meta.get("provenance") == provenance
+            and meta.get("video_sha256") == sha256_file(video))
+
+
+def _provenance(method, record, root: Path, program: dict | None) -> dict:
+    """What a clip's video is made from: the hashes of the clip's record and input files, of the method's
+    description (``_program``: options, commit, checkpoint and weight hashes) and, for an import, of the source."""
+    from benchmarks.hashing import sha256_file
+    from baselines.importer import Imported
+    from baselines.inputs import ClipError
+
+    def digest(obj) -> str:
+        return hashlib.sha256(json.dumps(obj, sort_keys=True, default=str).encode()).hexdigest()
+
+    inputs = {which: sha256_file(record.resolve(root, which))
+              for which in ("video", "audio", "reference_video") if getattr(record, which)}
+    provenance = {"record": digest(record.to_dict()), "inputs": inputs, "method": digest(program)}
+    if isinstance(method, Imported):
+        try:
+            provenance["import_source"] = sha256_file(method.find(record.clip_id))
+        except ClipError:
+            provenance["import_source"] = None
+    return provenance
+
+
+def _remove_leftovers(out_dir: Path, clip_id: str) -> None:
+    """A killed run's half-written files of this clip (atomic writes' ``.<name>.*`` temporaries, its work folder)."""
+    for name in (f"{clip_id}.mp4", f"{clip_id}.json"):
+        for leftover in out_dir.glob(f".{glob.escape(name)}.*"):
+            leftover.unlink(missing_ok=True)
+    shutil.rmtree(out_dir / ".work" / clip_id, ignore_errors=True)
 
 
 def _program(method) -> dict | None:

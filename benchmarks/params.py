@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import os
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -52,7 +53,12 @@ HEADER = "# Active profile, rendered from params/ by `starcaster profile NAME`: 
 
 
 def switch(profile: str, out: str | os.PathLike = "params.yaml", params_dir: str | os.PathLike = PARAMS_DIR) -> None:
-    text = HEADER + yaml.safe_dump(render(profile, params_dir), sort_keys=False)
+    """Write the profile to ``out``; a profile that fails the schema raises params_schema.BadParams, writing nothing."""
+    from benchmarks import params_schema
+
+    rendered = render(profile, params_dir)
+    params_schema.check(rendered)
+    text = HEADER + yaml.safe_dump(rendered, sort_keys=False)
     atomic.write_text(out, text)
 
 
@@ -61,6 +67,13 @@ def add_arguments(parser) -> None:
 
 
 def run(args) -> int:
-    switch(args.name)
+    from benchmarks import params_schema
+
+    try:
+        switch(args.name)
+    except params_schema.BadParams as exc:
+        print(f"starcaster profile: params/ renders a {args.name!r} profile that does not fit the params schema:",
+              *exc.problems, sep="\n  ", file=sys.stderr)
+        return 2
     print(f"params.yaml now holds the {args.name!r} profile; `dvc repro` will rerun what it changes")
     return 0

@@ -8,6 +8,7 @@ profile that asks for it (``init: file``) stops the run with the file's name and
 from __future__ import annotations
 
 import math
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -86,7 +87,8 @@ def evaluate(records, root, runs_dir, cfg: dict, ctx: dict, cache: FeatureCache,
         errors = []
         generated = Path(runs_dir) / f"{record.clip_id}.mp4"
         try:
-            clip = load_clip(record, root, generated, cfg["fps"], cfg["sample_rate"], cfg.get("max_frames"))
+            clip = load_clip(record, root, generated, cfg["fps"], cfg["sample_rate"], cfg.get("max_frames"),
+                             cfg.get("frame_size"))
             gt = record.resolve(root, "video")
             hashes = {"generated": cache.file_hash(generated), "reference": cache.file_hash(gt)}
             for extra in ("audio", "reference_video"):
@@ -167,6 +169,10 @@ def run(args) -> int:
 
     p = params.load(args.params)
     cfg = dict(p["metrics"], enabled=args.metrics or benchmark_metrics(p["metrics"], args.benchmark))
+    if not cfg["enabled"]:
+        print(f"starcaster evaluate: nothing to score {args.benchmark} with: its metrics.per_benchmark list shares no "
+              f"metric with metrics.enabled", file=sys.stderr)
+        return 2
     torch.set_num_threads(int(cfg["threads"]))
     # TF32 convolutions (cuDNN's default) move GPU features ~1e-4 away from CPU ones; metrics want full fp32.
     torch.backends.cudnn.allow_tf32 = False
@@ -181,4 +187,9 @@ def run(args) -> int:
     atomic.write_json(out, json_safe(result))
     failed = sum(1 for c in result["per_clip"] if c["error"])
     print(f"wrote {out}: {result['n_clips']} clips, {failed} with errors")
+    if not any(c["values"] for c in result["per_clip"]):
+        first = next((c["error"] for c in result["per_clip"] if c["error"]), "the manifest holds no clip")
+        print(f"starcaster evaluate: scored nothing on {args.benchmark} for {args.method}; first error: {first}",
+              file=sys.stderr)
+        return 1
     return 0

@@ -21,11 +21,13 @@ def check_frames(frames: np.ndarray, what: str) -> np.ndarray:
 
 
 def load_clip(record: ClipRecord, root: str | Path, generated: str | Path, fps: float, sample_rate: int,
-              max_frames: int | None = None) -> ClipInputs:
+              max_frames: int | None = None, frame_size: dict | None = None) -> ClipInputs:
     """Generated and ground-truth frames at ``fps``, audio at ``sample_rate`` and the identity source frame
     (``reference_frame`` of the reference view's video, NeRSemble, else of the ground truth); raises
     ValueError with the reason. ``max_frames`` (the protocol's scored window): only the first frames and
-    their audio are scored, for every method alike; the generated video must cover that window."""
+    their audio are scored, for every method alike; the generated video must cover that window. ``frame_size``
+    (params ``metrics.frame_size``): the generated size the ground truth may be brought to."""
+    from benchmarks import frame_size as sizes
     from benchmarks import media
 
     gt_path = record.resolve(root, "video")
@@ -39,6 +41,9 @@ def load_clip(record: ClipRecord, root: str | Path, generated: str | Path, fps: 
             raise ValueError(f"generated video has {len(gen)} frames, the scored window {len(ref)} (at {fps} fps)")
         gen = gen[:len(ref)]
     if gen.shape[1:] != ref.shape[1:]:
+        problem = sizes.problem((gen.shape[2], gen.shape[1]), (ref.shape[2], ref.shape[1]), frame_size)
+        if problem:
+            raise ValueError(f"generated video {problem}")
         ref = resize(ref, gen.shape[2], gen.shape[1])
     source_video = ref if record.reference_video is None else check_frames(
         media.read_video(record.resolve(root, "reference_video"), fps=fps), "reference video"

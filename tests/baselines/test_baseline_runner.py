@@ -7,7 +7,7 @@ import time
 from pathlib import Path
 
 import pytest
-from .conftest import install_fake
+from .conftest import frames, install_fake, tone
 
 from baselines import registry
 from benchmarks import cli, media
@@ -64,6 +64,55 @@ def test_complete_clips_are_reused_and_broken_ones_redone(bench, tmp_path):
     assert reused == {"c0": True, "c1": False}
     assert (out / "c0.mp4").stat().st_mtime_ns == first["c0"]
     assert media.probe(out / "c1.mp4").n_frames == 25
+
+
+def _reused(summary) -> dict:
+    return {c["clip_id"]: c.get("reused", False) for c in summary["clips"]}
+
+
+def test_an_import_is_redone_when_its_source_or_the_ground_truth_changed(bench, tmp_path):
+    params = bench(["c0", "c1"])
+    folder = tmp_path / "outside"
+    for clip_id in ("c0", "c1"):
+        media.write_video(folder / f"{clip_id}.mp4", frames(25), 25)
+    generate(params, "bench", "paper_method", tmp_path / "runs", import_from=str(folder))
+    assert _reused(generate(params, "bench", "paper_method", tmp_path / "runs", import_from=str(folder))) == \
+        {"c0": True, "c1": True}
+    other = tmp_path / "elsewhere"  # the same names, other videos
+    media.write_video(other / "c0.mp4", frames(25, offset=40), 25)
+    media.write_video(other / "c1.mp4", frames(25), 25)
+    summary = generate(params, "bench", "paper_method", tmp_path / "runs", import_from=str(other))
+    assert _reused(summary) == {"c0": False, "c1": True}
+    out = tmp_path / "runs" / "bench" / "paper_method"
+    assert abs(float(media.read_video(out / "c0.mp4")[0].mean()) - frames(1, offset=40)[0].mean()) < 3
+    root = Path(params["datasets"]["bench"]["root"])
+    media.write_video(root / "videos" / "c1.mp4", frames(25, offset=9), 25, audio=tone())  # the ground truth changed
+    assert _reused(generate(params, "bench", "paper_method", tmp_path / "runs", import_from=str(other))) == \
+        {"c0": True, "c1": False}
+
+
+def test_a_program_run_with_other_options_is_redone(bench, tmp_path):
+    params = install_fake(bench(["c0"]), "float", tmp_path / "float")
+    generate(params, "bench", "float", tmp_path / "runs")
+    assert _reused(generate(params, "bench", "float", tmp_path / "runs")) == {"c0": True}
+    params["baselines"]["float"]["options"]["a_cfg_scale"] = 3
+    summary = generate(params, "bench", "float", tmp_path / "runs")
+    assert _reused(summary) == {"c0": False} and summary["clips"][0]["status"] == "ok"
+    (tmp_path / "float" / "checkpoints" / "float.pth").write_bytes(b"other weights")
+    assert _reused(generate(params, "bench", "float", tmp_path / "runs")) == {"c0": False}
+
+
+def test_a_killed_runs_temporary_files_are_never_clips_and_are_removed(bench, tmp_path):
+    params = bench(["c0"])
+    out = tmp_path / "runs" / "bench" / "static_reference"
+    out.mkdir(parents=True)
+    leftovers = [out / ".c0.mp4.k2j3.mp4", out / ".c0.json.x8f.json", out / ".work" / "c0" / "step0.log"]
+    for path in leftovers:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(b"half")
+    summary = generate(params, "bench", "static_reference", tmp_path / "runs")
+    assert [c["clip_id"] for c in summary["clips"]] == ["c0"] and summary["clips"][0]["status"] == "ok"
+    assert not any(path.exists() for path in leftovers)
 
 
 # STARCaster's reasons (a missing model folder) are tested in test_starcaster_method.py

@@ -3,10 +3,14 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
+import yaml
 
 from benchmarks.cli import COMMANDS, build_parser
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.mark.parametrize("command", sorted(COMMANDS))
@@ -51,3 +55,19 @@ def test_names_that_would_leave_their_folder_are_refused_before_any_work(argv, w
     err = capsys.readouterr().err
     assert what in err and len(err.strip().splitlines()) == 1
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_fatal_error_is_one_line_naming_what_and_where(tmp_path, capsys, monkeypatch):
+    from benchmarks import cli, params
+
+    p = params.render("mini", ROOT / "params")
+    p["manifests"]["dir"] = str(tmp_path / "manifests")  # no manifest there
+    (tmp_path / "params.yaml").write_text(yaml.safe_dump(p))
+    monkeypatch.delenv(cli.TRACEBACK_ENV, raising=False)
+    argv = ["evaluate", "--benchmark", "th1kh", "--method", "ground_truth", "--params", str(tmp_path / "params.yaml")]
+    assert cli.main(argv) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("starcaster evaluate: FileNotFoundError:") and "th1kh.jsonl" in err[0]
+    monkeypatch.setenv(cli.TRACEBACK_ENV, "1")
+    with pytest.raises(FileNotFoundError):
+        cli.main(argv)

@@ -2,6 +2,7 @@
 import json
 from types import SimpleNamespace
 
+import cv2
 import numpy as np
 import pytest
 
@@ -103,7 +104,38 @@ def test_cache_is_reused_and_keyed_by_variant(bench, tmp_path):
     assert len(list((tmp_path / "cache").iterdir())) == len(entries) + 2
 
 
-def test_cli_writes_result_file(bench, tmp_path, monkeypatch):
+def test_edited_and_truncated_cache_entries_change_no_score(bench, tmp_path):
+    root, runs, records = bench
+    cache_dir = tmp_path / "cache"
+    first = ev.evaluate(records[:2], root, runs, config(), CTX, FeatureCache(cache_dir), progress=False)
+    for i, path in enumerate(sorted(cache_dir.iterdir())):
+        if i % 2:
+            path.write_bytes(path.read_bytes()[:100])
+        else:
+            with np.load(path) as data:
+                np.savez(path, **{k: data[k] + 1 if data[k].dtype.kind == "f" else data[k] for k in data.files})
+    again = ev.evaluate(records[:2], root, runs, config(), CTX, FeatureCache(cache_dir), progress=False)
+    assert again["summary"] == first["summary"] and again["per_clip"] == first["per_clip"]
+
+
+def test_generated_sizes_the_protocol_cannot_score_are_per_clip_errors_naming_both_sizes(bench, tmp_path):
+    root, _, records = bench
+    runs = tmp_path / "runs"
+    sizes = {"c0": (8, 8), "c1": (96, 24), "c2": (64, 64)}  # a side under 16; aspect 4 against 1; twice the size
+    for clip_id, (w, h) in sizes.items():
+        gt = media.read_video(root / "data" / f"{clip_id}.mp4")
+        media.write_video(runs / f"{clip_id}.mp4", np.stack([cv2.resize(f, (w, h)) for f in gt]), FPS)
+    rule = {"min_side": 16, "max_aspect_change": 0.5}
+    result = ev.evaluate(records[:3], root, runs, config(frame_size=rule), CTX, FeatureCache(None), progress=False)
+    by_id = {c["clip_id"]: c for c in result["per_clip"]}
+    assert "8x8 frames against the ground truth's 32x32" in by_id["c0"]["error"]
+    assert "96x24 frames against the ground truth's 32x32: aspect ratio 4.000" in by_id["c1"]["error"]
+    assert by_id["c2"]["error"] is None and result["summary"]["psnr"]["n"] == 1
+    anything = ev.evaluate(records[:3], root, runs, config(), CTX, FeatureCache(None), progress=False)
+    assert all(c["error"] is None for c in anything["per_clip"])  # no rule: every size is brought to the other
+
+
+def test_cli_writes_result_file(bench, tmp_path, monkeypatch, capsys):
     root, runs, _ = bench
     import yaml
 
@@ -118,6 +150,12 @@ def test_cli_writes_result_file(bench, tmp_path, monkeypatch):
     assert ev.run(args) == 0
     result = json.loads((tmp_path / "out" / "th1kh" / "gt.json").read_text())
     assert result["profile"] == "mini" and result["method"] == "gt" and len(result["per_clip"]) == 5
+    (tmp_path / "runs" / "th1kh" / "none").mkdir()  # a method that generated nothing
+    assert ev.run(SimpleNamespace(**{**vars(args), "method": "none"})) == 1
+    assert "scored nothing on th1kh for none; first error: input:" in capsys.readouterr().err
+    params["metrics"]["per_benchmark"] = {"th1kh": ["fid"]}  # not among enabled: nothing to score with
+    (tmp_path / "params.yaml").write_text(yaml.safe_dump(params))
+    assert ev.run(args) == 2 and "nothing to score th1kh with" in capsys.readouterr().err
     assert set(result["metric_variants"]) == set(cfg["enabled"])
 
     # the benchmark's own list, within what is enabled

@@ -1,5 +1,6 @@
 import hashlib
 import json
+from types import SimpleNamespace
 
 import pytest
 
@@ -21,9 +22,9 @@ def test_import_records_hash_and_later_loads_verify_it(registry, tmp_path):
     src, dst = tmp_path / "downloads", tmp_path / "weights"
     src.mkdir()
     (src / "net.pth").write_bytes(b"real weights")
-    imported = weights.import_dir(src, dst)
+    imported, refused = weights.import_dir(src, dst)
     digest = hashlib.sha256(b"real weights").hexdigest()
-    assert imported == {"net": digest}
+    assert imported == {"net": digest} and refused == {}
     assert json.loads((dst / "weights.json").read_text()) == {"net": digest}
     assert weights.locate("net", dst) == (dst / "net.pth", digest)
     (dst / "net.pth").write_bytes(b"tampered")
@@ -33,8 +34,63 @@ def test_import_records_hash_and_later_loads_verify_it(registry, tmp_path):
 
 def test_published_prefix_mismatch_is_refused(registry, tmp_path):
     (tmp_path / "prefixed.pth").write_bytes(b"x")
-    with pytest.raises(ValueError, match="prefix"):
-        weights.import_dir(tmp_path, tmp_path / "w")
+    imported, refused = weights.import_dir(tmp_path, tmp_path / "w")
+    assert imported == {} and "prefix" in refused["prefixed"] and not (tmp_path / "w").exists()
+
+
+def test_every_real_network_is_checked_by_content_on_import():
+    assert all(spec.load is not None for spec in weights.WEIGHTS.values())
+
+
+def _syncnet_state(tmp_path):
+    import torch
+
+    from metrics.syncnet import build_syncnet
+
+    torch.save(build_syncnet(weights.Resolved(None, "random", 0)).state_dict(), tmp_path / "syncnet_v2.model")
+
+
+def _small_recogniser(path, dim: int):
+    import torch
+
+    net = torch.nn.Sequential(torch.nn.Conv2d(3, 4, 8, stride=8), torch.nn.Flatten(), torch.nn.Linear(4 * 14 * 14, dim))
+    torch.onnx.export(net.eval(), (torch.zeros(1, 3, 112, 112),), str(path), dynamo=False, input_names=["input.1"])
+
+
+def test_import_loads_each_file_as_its_metric_will_and_installs_only_what_loads(tmp_path, capsys):
+    import torch
+
+    src, dst = tmp_path / "downloads", tmp_path / "weights"
+    src.mkdir()
+    _syncnet_state(src)                                                   # SyncNet's architecture: accepted
+    torch.save({"conv.weight": torch.zeros(3)}, src / "i3d_pretrained_400.pt")  # another network's state dict
+    (src / "deca_model.tar").write_bytes(b"<html>quota exceeded</html>")  # what a failed Drive download saves
+    _small_recogniser(src / "w600k_r50.onnx", 10)                         # a graph, but not 512-d embeddings
+    torch.jit.save(torch.jit.script(torch.nn.Identity()), src / "i3d_torchscript.pt")
+    code = weights.run(SimpleNamespace(action="import", dir=str(src), weights_dir=str(dst)))
+    out = capsys.readouterr().out
+    assert code == 1
+    assert sorted(p.name for p in dst.iterdir()) == ["i3d_torchscript.pt", "syncnet_v2.model", "weights.json"]
+    assert set(json.loads((dst / "weights.json").read_text())) == {"syncnet_v2", "i3d_torchscript"}
+    refused = {line.split()[1]: line for line in out.splitlines() if line.startswith("refused")}
+    assert set(refused) == {"i3d_pretrained_400", "deca", "arcface"}
+    assert "i3d_pretrained_400.pt is not a i3d_pretrained_400 file its metric can load: RuntimeError" in refused["i3d_pretrained_400"]
+    assert "Missing key(s)" in refused["i3d_pretrained_400"]
+    assert "deca_model.tar is not a deca file" in refused["deca"]
+    assert "not ArcFace's 512" in refused["arcface"]
+
+
+def test_an_arcface_graph_with_512_d_embeddings_is_accepted(tmp_path):
+    _small_recogniser(tmp_path / "w600k_r50.onnx", 512)
+    imported, refused = weights.import_dir(tmp_path, tmp_path / "w")
+    assert list(imported) == ["arcface"] and refused == {}
+
+
+def test_a_missing_source_folder_is_an_error(tmp_path, capsys):
+    with pytest.raises(FileNotFoundError, match="not found"):
+        weights.import_dir(tmp_path / "nowhere", tmp_path / "w")
+    assert weights.run(SimpleNamespace(action="import", dir=str(tmp_path / "nowhere"), weights_dir=str(tmp_path))) == 2
+    assert capsys.readouterr().err.count("\n") == 1
 
 
 def test_missing_file_names_path_and_source(registry, tmp_path):
@@ -66,8 +122,6 @@ def test_safetensors_and_pickled_state_dicts(tmp_path):
 
 
 def test_cli_import_and_list(registry, tmp_path, capsys):
-    from types import SimpleNamespace
-
     (tmp_path / "net.pth").write_bytes(b"w")
     assert weights.run(SimpleNamespace(action="import", dir=str(tmp_path), weights_dir=str(tmp_path / "w"))) == 0
     assert (tmp_path / "w" / "net.pth").read_bytes() == b"w"
