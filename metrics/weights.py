@@ -62,10 +62,11 @@ def _deca(path: Path):
 
 def _arcface(path: Path):
     import numpy as np
+    from insightface.model_zoo.arcface_onnx import ArcFaceONNX  # what benchmarks.preprocess.identity runs
 
-    from benchmarks.preprocess.identity import ArcFaceONNX
-
-    embedding = ArcFaceONNX(path).embed_aligned(np.zeros((112, 112, 3), np.uint8))
+    recognizer = ArcFaceONNX(model_file=str(path))
+    recognizer.prepare(ctx_id=-1)
+    embedding = recognizer.get_feat(np.zeros((112, 112, 3), np.uint8))[0]
     if embedding.shape != (512,):
         raise ValueError(f"the graph gives {embedding.shape} embeddings, not ArcFace's 512")
 

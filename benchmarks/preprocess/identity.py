@@ -73,10 +73,6 @@ class ArcFaceONNX:
     def weights(self) -> dict[str, str]:
         return {self.path.name: weights.sha256(self.path)}
 
-    def embed_aligned(self, crop: np.ndarray) -> np.ndarray:
-        """The embedding of an aligned 112x112 crop (BGR, as insightface takes it), unnormalised."""
-        return self._model.get_feat(crop)[0]
-
     def __call__(self, frame: np.ndarray, landmarks: np.ndarray) -> np.ndarray:
         """``frame`` RGB; insightface takes OpenCV's BGR images and swaps them back to RGB itself."""
         from insightface.app.common import Face
