@@ -173,3 +173,34 @@ def test_sidecar_records_program_commit_options_and_checkpoint_hash(bench, tmp_p
     wav2vec = "checkpoints/wav2vec2-base-960h/config.json"
     assert meta["program"]["weights"][wav2vec] == hashlib.sha256((repo / wav2vec).read_bytes()).hexdigest()
     assert meta["program"]["pinned_commit"] is None and meta["program"]["seeding"].startswith("--seed with --fix_noise")
+
+
+def test_a_killed_generate_resumes_where_it_stopped(bench, tmp_path):
+    """SIGKILL to the whole process group while the program works on the second clip: the next run reuses the
+    first clip, redoes the second and writes the summary."""
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    import yaml
+
+    params = install_fake(bench(["a_ok", "b_hang", "c_ok"]), "float", tmp_path / "float")
+    (tmp_path / "params.yaml").write_text(yaml.safe_dump(params))
+    argv = [sys.executable, "-m", "benchmarks.cli", "generate", "--benchmark", "bench", "--method", "float",
+            "--params", str(tmp_path / "params.yaml"), "--runs", str(tmp_path / "runs")]
+    out = tmp_path / "runs" / "bench" / "float"
+    proc = subprocess.Popen(argv, cwd=Path(__file__).resolve().parents[2], start_new_session=True,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 120
+    while not (out / ".work" / "b_hang" / "commands.json").is_file() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    assert sidecar(tmp_path, "float", "a_ok")["status"] == "ok" and not (out / "summary.json").exists()
+    first = (out / "a_ok.mp4").stat().st_mtime_ns
+    params["baselines"]["float"]["timeout_s"] = 2
+    summary = generate(params, "bench", "float", tmp_path / "runs")
+    status = {c["clip_id"]: (c["status"], c.get("reused", False)) for c in summary["clips"]}
+    assert status == {"a_ok": ("ok", True), "b_hang": ("error", False), "c_ok": ("ok", False)}
+    assert (out / "a_ok.mp4").stat().st_mtime_ns == first and (out / "summary.json").is_file()

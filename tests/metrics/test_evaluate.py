@@ -207,3 +207,24 @@ def test_scored_window_takes_the_first_frames_and_their_audio_for_every_method(t
         load_clip(record, tmp_path, tmp_path / "short.mp4", FPS, SR, max_frames=8)
     with pytest.raises(ValueError, match="16 frames, ground truth 12"):
         load_clip(record, tmp_path, tmp_path / "long.mp4", FPS, SR)
+
+
+def test_an_evaluation_killed_midway_then_rerun_equals_a_straight_run(bench, tmp_path, monkeypatch):
+    root, runs, records = bench
+    straight = ev.evaluate(records, root, runs, config(), CTX, FeatureCache(tmp_path / "straight"), progress=False)
+    calls = []
+    original = ev._per_clip_entry
+
+    def killed_at_the_third_clip(metric, prepared, clip, cache, hashes):
+        calls.append(clip.clip_id)
+        if len(set(calls)) == 2 and metric.name == "ssim":
+            raise KeyboardInterrupt("killed")
+        return original(metric, prepared, clip, cache, hashes)
+
+    monkeypatch.setattr(ev, "_per_clip_entry", killed_at_the_third_clip)
+    with pytest.raises(KeyboardInterrupt):
+        ev.evaluate(records, root, runs, config(), CTX, FeatureCache(tmp_path / "cache"), progress=False)
+    monkeypatch.setattr(ev, "_per_clip_entry", original)
+    assert any((tmp_path / "cache").iterdir())  # the first clip's entries were kept
+    again = ev.evaluate(records, root, runs, config(), CTX, FeatureCache(tmp_path / "cache"), progress=False)
+    assert again["summary"] == straight["summary"] and again["per_clip"] == straight["per_clip"]
