@@ -30,6 +30,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "report": ("benchmarks.report", "write reports/: Tables 1-3 beside the paper, per-clip drill-down, side-by-side videos, loss curves, deviations register (md, html, csv, json)"),
     "check-drift": ("benchmarks.drift", "compare metric results with committed reference metrics; non-zero exit on drift"),
     "check-metric-code": ("benchmarks.metric_code", "score the committed metric fixtures with every metric; non-zero exit when a value moved"),
+    "doctor": ("benchmarks.doctor", "check everything the profile reads (datasets, weights, baseline programs, devices, disk) without running a model: one table, non-zero exit when something required is missing"),
     "warm": ("benchmarks.warm", "run a command (e.g. dvc repro) whose starcaster stages fork from one interpreter that imported torch once"),
 }
 

@@ -151,7 +151,7 @@ def locate(name: str, weights_dir: str | os.PathLike) -> tuple[Path, str]:
     weights_dir = Path(weights_dir)
     path = weights_dir / spec.filename
     if not path.exists():
-        raise FileNotFoundError(f"weights for {name!r} not found at {path}; {_how_to_obtain(spec)}")
+        raise FileNotFoundError(f"weights for {name!r} not found at {path}; {how_to_obtain(spec)}")
     return path, verify(spec, path, _read_index(weights_dir).get(name))
 
 
@@ -222,7 +222,7 @@ def import_dir(source_dir: str | os.PathLike, weights_dir: str | os.PathLike) ->
     return imported, refused
 
 
-def _how_to_obtain(spec: WeightSpec) -> str:
+def how_to_obtain(spec: WeightSpec) -> str:
     if spec.url is not None:
         return f"run `starcaster weights fetch {spec.name}` (from {spec.url}), or download it and `starcaster weights import DIR`"
     return f"obtain {spec.filename} from {spec.source} and run `starcaster weights import DIR`"
@@ -250,7 +250,7 @@ def fetch_one(name: str, weights_dir: str | os.PathLike, progress: bool = False)
 
     spec, weights_dir = WEIGHTS[name], Path(weights_dir)
     if spec.url is None:
-        raise LookupError(f"{name}: no direct download address; {_how_to_obtain(spec)}")
+        raise LookupError(f"{name}: no direct download address; {how_to_obtain(spec)}")
     with atomic.atomic_path(weights_dir / spec.filename) as tmp:
         if spec.member is None:
             download_url_to_file(spec.url, str(tmp), progress=progress)
