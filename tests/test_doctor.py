@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from benchmarks import cli, doctor, params
+from benchmarks import cli, doctor, params, params_schema
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -126,3 +126,29 @@ def test_the_model_folders_named_are_the_factorys():
     from model.factory import PAPER_FOLDERS
 
     assert set(doctor.MODEL_SOURCES) == set(PAPER_FOLDERS)
+
+
+def test_every_params_key_the_paper_guide_names_exists():
+    import re
+
+    from baselines.registry import WRAPPERS
+
+    paper = params.render("paper", ROOT / "params")
+    text = (ROOT / "docs" / "paper-profile.md").read_text()
+    keys = [k for k in re.findall(r"`([a-z0-9_]+(?:\.[a-z0-9_<>]+)+)`", text) if k.split(".")[0] in paper]
+    assert len(keys) > 30
+    def in_profile(key: str) -> bool:
+        node = paper
+        for part in key.split("."):
+            if not (isinstance(node, dict) and part in node):
+                return False
+            node = node[part]
+        return True
+
+    def in_schema(key: str) -> bool:  # optional keys the profiles leave out (conda_env, checkpoints)
+        *path, last = key.split(".")
+        return last in params_schema._keys_at(params_schema.Params, tuple(path))
+
+    for key in keys:
+        for concrete in ([key.replace("<name>", name) for name in WRAPPERS] if "<name>" in key else [key]):
+            assert in_profile(concrete) or in_schema(concrete), f"{concrete} (docs/paper-profile.md) is not a params key"
