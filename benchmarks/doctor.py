@@ -234,6 +234,8 @@ def table(items: list[Item]) -> str:
 
 
 def add_arguments(parser) -> None:
+    parser.add_argument("--ready", metavar="FILE", default=None,
+                        help="write FILE ({profile, ready: true}, the DVC stage's output) when nothing required fails")
     parser.add_argument("--params", default="params.yaml", help="params file (default: the active profile)")
     parser.add_argument("--profile", default=None, help="check this profile of params/ instead of --params")
     parser.add_argument("--scan", action="store_true",
@@ -253,4 +255,8 @@ def run(args) -> int:
               "the table says where to get each and which params key points at it")
         return 1
     print(f"\nstarcaster doctor: everything the {where} reads is in place")
+    if args.ready:
+        from benchmarks import atomic
+
+        atomic.write_json(args.ready, {"profile": params["profile"], "ready": True})
     return 0

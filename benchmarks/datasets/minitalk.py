@@ -356,10 +356,31 @@ def add_arguments(parser) -> None:
     parser.add_argument("--params", default="params.yaml", help="params file with the minitalk: section")
 
 
+def readers(params: dict) -> list[str]:
+    """What the profile reads from MiniTalk: the params keys of dataset roots inside ``minitalk.out`` and the mini lip
+    encoder, which trains on MiniTalk's mouth openings. The paper profile reads none of it."""
+    from benchmarks.datasets.base import root_in_params
+
+    out = Path(params["minitalk"]["out"]).resolve()
+    found = []
+    for name in [n for n in own_layout("") if n != "talking"] + list(TRAIN_SETS):
+        root, key = root_in_params(params["datasets"], name)
+        if Path(root).resolve().is_relative_to(out):
+            found.append(key)
+    if params["train"]["lipreader"]["encoder"] == "minitalk":
+        found.append("train.lipreader.encoder")
+    return found
+
+
 def run(args) -> int:
-    from benchmarks import params
+    from benchmarks import atomic, params
 
     p = params.load(args.params)
+    if not readers(p):
+        atomic.write_json(Path(p["minitalk"]["out"]) / "minitalk.json",
+                          {"built": False, "reason": f"the {p['profile']!r} profile reads no MiniTalk dataset"})
+        print(f"MiniTalk: not built, the {p['profile']!r} profile reads none of it")
+        return 0
     start = time.perf_counter()
     summary = build(p["minitalk"], own_layout(p["minitalk"]["out"]))
     print(f"MiniTalk: {len(summary['files'])} files, {len(summary['identities'])} identities, speech by "
