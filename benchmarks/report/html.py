@@ -73,8 +73,7 @@ def index(report: dict) -> str:
     body.append(_table(tables.PROGRAM_HEADER, report["programs"]))
     body.append("</section>")
     body.append("<section id='deviations'><h2>Deviations register</h2>")
-    body.append(_table(["id", "topic", "paper", "ours", "profiles"],
-                       [[d["id"], d["topic"], d["paper"], d["ours"], ", ".join(d["profiles"])] for d in report["deviations"]]))
+    body.append(_table(tables.DEVIATION_HEADER, tables.deviation_rows(report["deviations"])))
     body.append("</section>")
     return _page("STARCaster reproduction: results", body)
 

@@ -53,8 +53,7 @@ def index(report: dict) -> str:
     lines += ["## Baseline programs", "", "How each external program is run (docs/baselines.md).", ""]
     lines += _table(tables.PROGRAM_HEADER, report["programs"])
     lines += ["## Deviations register", ""]
-    lines += _table(["id", "topic", "paper", "ours", "profiles"],
-                    [[d["id"], d["topic"], d["paper"], d["ours"], ", ".join(d["profiles"])] for d in report["deviations"]])
+    lines += _table(tables.DEVIATION_HEADER, tables.deviation_rows(report["deviations"]))
     return "\n".join(lines)
 
 

@@ -85,6 +85,12 @@ def availability(method: str, params: dict, benchmark: str | None = None) -> str
 
 
 PROGRAM_HEADER = ["method", "program", "pinned commit", "seeding", "target camera (novel views)"]
+DEVIATION_HEADER = ["id", "topic", "paper", "ours", "profiles", "where"]
+
+
+def deviation_rows(deviations: list[dict]) -> list[list[str]]:
+    return [[d["id"], d["topic"], d["paper"], d["ours"], ", ".join(d["profiles"]), ", ".join(d["where"])]
+            for d in deviations]
 
 
 def program_rows(params: dict | None) -> list[list[str]]:
