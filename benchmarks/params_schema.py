@@ -555,23 +555,34 @@ def check(params: Any) -> None:
         raise BadParams(problems)
 
 
-def check_training(train: dict) -> list[str]:
-    """Each training run's values as model/training/cli.py merges them, each problem at the key it came from."""
-    from model.training.cli import stage_settings
-
+def training_runs(train: dict) -> dict[tuple[int, str | None], list[tuple[str, dict]]]:
+    """Each training run (stage, variant) with the layers its values come from, later layers winning: ``train``'s
+    common keys, ``train.stage{S}``, ``train.variants.{V}`` (model/training/cli.py stage_settings merges them the
+    same way; tests/test_params_schema.py holds the two equal)."""
     variants = train.get("variants") or {}
-    runs = [(s, None) for s in STAGE_SETTINGS] + [(v["stage"], name) for name, v in variants.items()]
+    common = {k: v for k, v in train.items() if not k.startswith("stage") and k != "variants"}
+    runs = {}
+    for stage, variant in [(s, None) for s in STAGE_SETTINGS] + [(v["stage"], n) for n, v in variants.items()]:
+        layers = [("", common), (f"stage{stage}.", train.get(f"stage{stage}") or {})]
+        if variant is not None:
+            layers.append((f"variants.{variant}.", {k: v for k, v in variants[variant].items() if k != "stage"}))
+        runs[stage, variant] = layers
+    return runs
+
+
+def check_training(train: dict) -> list[str]:
+    """Each training run's merged values, each problem at the key it came from."""
     stages = [f"stage{s}" for s in STAGE_SETTINGS]
     problems = [f"train.{key}: unknown key (the stages are {', '.join(stages)})"
                 for key in train if key.startswith("stage") and key not in stages]
-    for stage, variant in runs:
-        layers = [(f"variants.{variant}.", variants.get(variant, {})), (f"stage{stage}.", train[f"stage{stage}"])]
+    for (stage, variant), layers in training_runs(train).items():
+        merged = {k: v for _, layer in layers for k, v in layer.items()}
         try:
-            STAGE_SETTINGS[stage].model_validate(stage_settings(train, stage, variant))
+            STAGE_SETTINGS[stage].model_validate(merged)
         except ValidationError as exc:
             for error in exc.errors():
                 key = error["loc"][0] if error["loc"] else ""
-                prefix = next((p for p, layer in layers if key in layer), "")
+                prefix = next((p for p, layer in reversed(layers) if key in layer), "")
                 problems.append(_line(error, STAGE_SETTINGS[stage], ("train",), prefix))
     return list(dict.fromkeys(problems))
 

@@ -152,3 +152,12 @@ def test_a_profile_that_does_not_fit_is_not_written(tmp_path, monkeypatch, capsy
     assert "metrics.fps: Input should be greater than 0" in capsys.readouterr().err
     assert not (tmp_path / "params.yaml").exists()
     assert cli.main(["profile", "paper"]) == 0 and yaml.safe_load((tmp_path / "params.yaml").read_text())["profile"] == "paper"
+
+
+@pytest.mark.parametrize("profile", params.PROFILES)
+def test_the_schema_merges_each_training_run_as_training_does(profile):
+    from model.training.cli import stage_settings
+
+    train = params.render(profile, ROOT / "params")["train"]
+    for (stage, variant), layers in params_schema.training_runs(train).items():
+        assert {k: v for _, layer in layers for k, v in layer.items()} == stage_settings(train, stage, variant)
