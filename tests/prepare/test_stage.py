@@ -115,3 +115,16 @@ def test_overlap_fraction():
     assert filters.overlap_fraction(face, np.empty((0, 4))) == 0.0
     assert filters.overlap_fraction(face, np.array([[20, 10, 40, 30.0], [0, 0, 5, 5]])) == pytest.approx(0.5)
     assert filters.overlap_fraction(face, np.array([[0, 0, 100, 100.0]])) == pytest.approx(1.0)
+
+
+def test_a_killed_runs_half_written_clip_folders_are_removed_by_the_next(project):
+    """SIGKILL inside an atomic folder write leaves ``.<clip_id>.<random>/``; the next run removes it."""
+    tmp_path, _ = project
+    out = tmp_path / "prepared" / "hallo3"
+    leftovers = [out / ".0001.k2j3x9", out / ".0002.old.a8b7c6"]
+    for folder in leftovers:
+        folder.mkdir(parents=True)
+        (folder / "frames.npy").write_bytes(b"half")
+    assert cli.main(["prepare", "--benchmark", "hallo3"]) == 0
+    assert not [p for p in out.iterdir() if p.name.startswith(".")]
+    assert (out / "0001" / "index.json").is_file()
