@@ -359,7 +359,7 @@ class TrainSettings(Section):
     num_workers: Count
     checkpoint_every: PosInt
     keep_checkpoints: PosInt
-    probe_segments: PosInt
+    probe_segments: Count  # 0: no probe
     probe_every: PosInt | None
     identity_dropout: Probability
     audio_dropout: Probability
@@ -373,13 +373,13 @@ class Stage0Settings(TrainSettings):
 
 
 class Stage1Settings(Stage0Settings):
-    init_from: PathStr
+    init_from: PathStr | None  # None: the stage starts from random weights
     lipread_start_step: Count | None
     lipread_weight: NonNegFloat
 
 
 class Stage3Settings(TrainSettings):
-    init_from: PathStr
+    init_from: PathStr | None
     segments: PosInt
     sampling_steps: PosInt
     guidance_scale: Annotated[float, Field(ge=1)]
