@@ -2,7 +2,8 @@
 
 Datasets (the roots the profile's benchmarks and training stages read; ``--scan`` also runs each adapter's scan),
 the metric networks' weights (present, hash, loadable as the metric loads them), preparation's and the model's
-weights, the baseline programs (their preflight), the devices the profile asks for and the free disk space. One
+weights, the baseline programs (their preflight), the devices the profile asks for, the multi-GPU launch configs
+against the GPUs visible and the free disk space. One
 table: item, status, the params key that points at it, where to get it. Exit 1 when anything required is missing;
 the baselines are optional (a program that is not installed is reported "not available", never dropped).
 """
@@ -207,12 +208,34 @@ def devices(params: dict) -> list[Item]:
     return items
 
 
+def accelerate_configs(params: dict) -> list[Item]:
+    """The multi-GPU launch configs (configs/accelerate/) against the GPUs visible, where the profile uses GPUs."""
+    if not any(str(d).startswith("cuda") for d in (params["metrics"]["device"], params["baselines"]["starcaster"]["device"])):
+        return []
+    import torch
+    import yaml
+
+    visible = torch.cuda.device_count() if torch.cuda.is_available() else 0
+    items = []
+    for path in sorted(Path("configs/accelerate").glob("*.yaml")):
+        try:
+            wanted = int(yaml.safe_load(path.read_text(encoding="utf-8"))["num_processes"])
+        except (OSError, yaml.YAMLError, KeyError, TypeError, ValueError) as exc:
+            items.append(Item(f"accelerate config {path}", f"unreadable: {exc}", "-", required=False))
+            continue
+        status = f"ok: {wanted} processes, {visible} GPU(s) visible" if wanted <= visible else \
+            f"needs {wanted} GPUs, {visible} visible"
+        items.append(Item(f"accelerate config {path}", status, "-",
+                          "`accelerate launch --config_file PATH -m benchmarks.cli train --stage S`", required=False))
+    return items
+
+
 def disk(params: dict) -> list[Item]:
     free = shutil.disk_usage(Path.cwd()).free / 2**30
     return [Item("free disk space", f"ok: {free:.0f} GiB free in {Path.cwd()}", "-", required=False)]
 
 
-CHECKS = (datasets, metric_weights, preparation_weights, model_weights, baselines, devices, disk)
+CHECKS = (datasets, metric_weights, preparation_weights, model_weights, baselines, devices, accelerate_configs, disk)
 
 
 def examine(params: dict, scan: bool = False) -> list[Item]:

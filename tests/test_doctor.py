@@ -154,3 +154,15 @@ def test_every_params_key_the_paper_guide_names_exists():
     for key in keys:
         for concrete in ([key.replace("<name>", name) for name in WRAPPERS] if "<name>" in key else [key]):
             assert in_profile(concrete) or in_schema(concrete), f"{concrete} (docs/paper-profile.md) is not a params key"
+
+
+def test_the_launch_configs_are_checked_against_the_gpus_where_the_profile_uses_gpus(complete, monkeypatch):
+    import torch
+
+    monkeypatch.chdir(ROOT)
+    assert not [name for name in rows(complete) if name.startswith("accelerate config")]  # cpu here
+    complete["metrics"]["device"] = "cuda"
+    found = {name: it for name, it in rows(complete).items() if name.startswith("accelerate config")}
+    assert set(found) == {"accelerate config configs/accelerate/1gpu.yaml", "accelerate config configs/accelerate/8gpu.yaml"}
+    eight = found["accelerate config configs/accelerate/8gpu.yaml"]
+    assert not eight.required and (eight.status.startswith("ok") == (torch.cuda.device_count() >= 8))
