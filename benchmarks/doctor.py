@@ -65,14 +65,15 @@ def _obtain(name: str) -> str:
 
 def datasets(params: dict, scan: bool = False) -> list[Item]:
     from benchmarks.datasets.base import DatasetError, root_in_params
+    from benchmarks.datasets.minitalk import readers
     from benchmarks.manifests import scan as scan_benchmark
 
-    minitalk = Path(params["minitalk"]["out"]).resolve()
+    from_minitalk = readers(params)  # the roots MiniTalk's stage writes
     items = []
     for name in dataset_names(params):
         root, key = root_in_params(params["datasets"], name)
         path = Path(root)
-        built = path.resolve().is_relative_to(minitalk)
+        built = key in from_minitalk
         if not path.is_dir():
             status = BUILT if built else f"missing: {path} not found"
         elif not scan:

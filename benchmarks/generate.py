@@ -57,10 +57,11 @@ def generate(params: dict, benchmark: str, method_name: str, runs: Path, import_
     context = {"benchmark": benchmark, "method": method_name, "profile": params.get("profile")}
     if reason is None:
         context["program"] = _program(method)
+        method_digest = _digest(context["program"])
     clips = []
     for record in _progress(records, f"{method_name} on {benchmark}"):
         _remove_leftovers(out_dir, record.clip_id)
-        provenance = None if reason is not None else _provenance(method, record, root, context["program"])
+        provenance = None if reason is not None else _provenance(method, record, root, method_digest)
         if provenance is not None and _complete(out_dir, record.clip_id, provenance):
             clips.append({"clip_id": record.clip_id, "status": "ok", "reused": True, "error": None})
         elif reason is not None:
@@ -82,8 +83,7 @@ def generate_clip(method, record, root: Path, out_dir: Path, context: dict, fram
     from baselines.inputs import ClipError, ClipInputs, shown
 
     video = out_dir / f"{record.clip_id}.mp4"
-    work = out_dir / ".work" / record.clip_id
-    shutil.rmtree(work, ignore_errors=True)
+    work = out_dir / ".work" / record.clip_id  # a killed run's is gone (_remove_leftovers)
     work.mkdir(parents=True)
     sidecar = {**context, "clip_id": record.clip_id, "video": video.name, "video_sha256": None, "command": None,
                "seed": None, "exit_status": None, "error": None, "normalisation": None}
@@ -127,19 +127,21 @@ def _complete(out_dir: Path, clip_id: str, provenance: dict) -> bool:
             and meta.get("video_sha256") == sha256_file(video))
 
 
-def _provenance(method, record, root: Path, program: dict | None) -> dict:
+def _digest(obj) -> str:
+    return hashlib.sha256(json.dumps(obj, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def _provenance(method, record, root: Path, method_digest: str) -> dict:
     """What a clip's video is made from: the hashes of the clip's record and input files, of the method's
-    description (``_program``: options, commit, checkpoint and weight hashes) and, for an import, of the source."""
+    description (``_digest`` of ``_program``: options, commit, checkpoint and weight hashes) and, for an import, of
+    the source."""
     from benchmarks.hashing import sha256_file
     from baselines.importer import Imported
     from baselines.inputs import ClipError
 
-    def digest(obj) -> str:
-        return hashlib.sha256(json.dumps(obj, sort_keys=True, default=str).encode()).hexdigest()
-
     inputs = {which: sha256_file(record.resolve(root, which))
               for which in ("video", "audio", "reference_video") if getattr(record, which)}
-    provenance = {"record": digest(record.to_dict()), "inputs": inputs, "method": digest(program)}
+    provenance = {"record": _digest(record.to_dict()), "inputs": inputs, "method": method_digest}
     if isinstance(method, Imported):
         try:
             provenance["import_source"] = sha256_file(method.find(record.clip_id))
