@@ -1,10 +1,18 @@
-"""Atomic writes: every output appears whole or not at all (temp file in the same folder, then os.replace)."""
+"""Atomic writes: every output appears whole or not at all (temp file in the same folder, then os.replace).
+
+A temporary is named ``.<name>.<host>-<pid>.<random>``; a process killed before its ``os.replace`` leaves it
+behind, and the next write of the same output removes the temporaries whose process no longer runs on this host
+(those of a live concurrent writer, or of another host sharing the folder, are left alone).
+"""
 from __future__ import annotations
 
 import contextlib
+import glob
 import json
 import os
+import re
 import shutil
+import socket
 import tempfile
 from pathlib import Path
 from typing import Any, Iterator
@@ -16,6 +24,41 @@ def _umask() -> int:
     return mask
 
 
+def _host() -> str:
+    return re.sub(r"[^A-Za-z0-9_-]", "_", socket.gethostname().split(".")[0]) or "host"
+
+
+def _prefix(path: Path) -> str:
+    return f".{path.name}.{_host()}-{os.getpid()}."
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's live process
+        return True
+    return True
+
+
+def remove_leftovers(path: str | os.PathLike) -> list[Path]:
+    """Remove the temporaries of ``path`` left by writers on this host that are no longer running; returns them."""
+    path = Path(path)
+    own = re.compile(rf"\.{re.escape(path.name)}\.{re.escape(_host())}-(\d+)\.")
+    removed = []
+    for leftover in path.parent.glob(f".{glob.escape(path.name)}.*"):
+        match = own.match(leftover.name)
+        if match is None or _running(int(match.group(1))):
+            continue
+        if leftover.is_dir() and not leftover.is_symlink():
+            shutil.rmtree(leftover, ignore_errors=True)
+        else:
+            leftover.unlink(missing_ok=True)
+        removed.append(leftover)
+    return removed
+
+
 @contextlib.contextmanager
 def atomic_path(path: str | os.PathLike, suffix: str | None = None) -> Iterator[Path]:
     """Yield a temporary file path next to ``path``; on success it replaces ``path``.
@@ -24,7 +67,8 @@ def atomic_path(path: str | os.PathLike, suffix: str | None = None) -> Iterator[
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=suffix or path.suffix or ".tmp", dir=path.parent)
+    remove_leftovers(path)
+    fd, tmp = tempfile.mkstemp(prefix=_prefix(path), suffix=suffix or path.suffix or ".tmp", dir=path.parent)
     os.close(fd)
     tmp = Path(tmp)
     try:
@@ -53,12 +97,13 @@ def atomic_dir(path: str | os.PathLike) -> Iterator[Path]:
     """Yield a temporary folder; on success it replaces ``path`` (an existing folder is swapped out)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", dir=path.parent))
+    remove_leftovers(path)
+    tmp = Path(tempfile.mkdtemp(prefix=_prefix(path), dir=path.parent))
     try:
         yield tmp
         os.chmod(tmp, 0o777 & ~_umask())
         if path.exists():
-            old = Path(tempfile.mkdtemp(prefix=f".{path.name}.old.", dir=path.parent))
+            old = Path(tempfile.mkdtemp(prefix=f"{_prefix(path)}old.", dir=path.parent))
             os.replace(path, old / "x")
             os.replace(tmp, path)
             shutil.rmtree(old)

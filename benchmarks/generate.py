@@ -9,7 +9,6 @@ is recorded as "not available" with the reason for every clip it would have had 
 """
 from __future__ import annotations
 
-import glob
 import hashlib
 import json
 import shutil
@@ -151,10 +150,9 @@ def _provenance(method, record, root: Path, method_digest: str) -> dict:
 
 
 def _remove_leftovers(out_dir: Path, clip_id: str) -> None:
-    """A killed run's half-written files of this clip (atomic writes' ``.<name>.*`` temporaries, its work folder)."""
+    """A killed run's half-written files of this clip (atomic writes' temporaries, its work folder)."""
     for name in (f"{clip_id}.mp4", f"{clip_id}.json"):
-        for leftover in out_dir.glob(f".{glob.escape(name)}.*"):
-            leftover.unlink(missing_ok=True)
+        atomic.remove_leftovers(out_dir / name)
     shutil.rmtree(out_dir / ".work" / clip_id, ignore_errors=True)
 
 

@@ -6,7 +6,6 @@ A bad clip is recorded with its reason and the run goes on; missing data or weig
 """
 from __future__ import annotations
 
-import glob
 import importlib.util
 import shutil
 import sys
@@ -80,8 +79,7 @@ def prepare_benchmark(params: dict, benchmark: str) -> dict:
     clips, dropped = [], Counter()
     for record in tqdm(records, desc=f"prepare {benchmark}", unit="clip"):
         clip_dir = out / record.clip_id
-        for leftover in out.glob(f".{glob.escape(record.clip_id)}.*"):  # a killed run's half-written folder
-            shutil.rmtree(leftover, ignore_errors=True)
+        atomic.remove_leftovers(clip_dir)  # a killed run's half-written folder
         try:
             result = prepare_clip(record, root, clip_dir, tools, settings, extractors, params.get("profile", "mini"))
         except Exception as exc:  # noqa: BLE001 -- one bad clip must not stop the stage; the report names it

@@ -12,6 +12,7 @@ from .conftest import frames, install_fake, tone
 from baselines import registry
 from benchmarks import cli, media
 from benchmarks.generate import generate
+from tests.killing import leave_temporary
 
 
 def sidecar(tmp_path, method, clip_id):
@@ -105,11 +106,9 @@ def test_a_program_run_with_other_options_is_redone(bench, tmp_path):
 def test_a_killed_runs_temporary_files_are_never_clips_and_are_removed(bench, tmp_path):
     params = bench(["c0"])
     out = tmp_path / "runs" / "bench" / "static_reference"
-    out.mkdir(parents=True)
-    leftovers = [out / ".c0.mp4.k2j3.mp4", out / ".c0.json.x8f.json", out / ".work" / "c0" / "step0.log"]
-    for path in leftovers:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(b"half")
+    leftovers = leave_temporary(out / "c0.mp4") + leave_temporary(out / "c0.json") + [out / ".work" / "c0" / "step0.log"]
+    leftovers[-1].parent.mkdir(parents=True)
+    leftovers[-1].write_bytes(b"half")
     summary = generate(params, "bench", "static_reference", tmp_path / "runs")
     assert [c["clip_id"] for c in summary["clips"]] == ["c0"] and summary["clips"][0]["status"] == "ok"
     assert not any(path.exists() for path in leftovers)

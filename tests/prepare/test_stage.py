@@ -15,6 +15,8 @@ from benchmarks import params as params_mod
 from benchmarks.preprocess import filters, weights
 from benchmarks.records import write_manifest
 
+from tests.killing import leave_temporary
+
 from .conftest import SR, astronaut_face, moving, record_for, speech_like, write_clip
 
 
@@ -118,13 +120,12 @@ def test_overlap_fraction():
 
 
 def test_a_killed_runs_half_written_clip_folders_are_removed_by_the_next(project):
-    """SIGKILL inside an atomic folder write leaves ``.<clip_id>.<random>/``; the next run removes it."""
+    """A kill inside an atomic folder write leaves ``.<clip_id>.<host>-<pid>.<random>/``; the next run removes it,
+    also for a clip that then fails (which writes no folder)."""
     tmp_path, _ = project
     out = tmp_path / "prepared" / "hallo3"
-    leftovers = [out / ".0001.k2j3x9", out / ".0002.old.a8b7c6"]
-    for folder in leftovers:
-        folder.mkdir(parents=True)
-        (folder / "frames.npy").write_bytes(b"half")
+    leftovers = leave_temporary(out / "0001", folder=True) + leave_temporary(out / "0002", folder=True)
     assert cli.main(["prepare", "--benchmark", "hallo3"]) == 0
+    assert not any(p.exists() for p in leftovers)
     assert not [p for p in out.iterdir() if p.name.startswith(".")]
     assert (out / "0001" / "index.json").is_file()
