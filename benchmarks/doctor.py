@@ -232,8 +232,26 @@ def accelerate_configs(params: dict) -> list[Item]:
 
 
 def disk(params: dict) -> list[Item]:
-    free = shutil.disk_usage(Path.cwd()).free / 2**30
-    return [Item("free disk space", f"ok: {free:.0f} GiB free in {Path.cwd()}", "-", required=False)]
+    """Free space against what the run writes (benchmarks/disk_estimate.py): a file system it would overfill fails."""
+    from benchmarks.disk_estimate import estimate, shortfalls
+
+    parts = estimate(params)
+    known = sum(p.bytes for p in parts if p.bytes is not None)
+    unknown = [p.what for p in parts if p.bytes is None]
+    free = shutil.disk_usage(Path.cwd()).free
+    written = f"the run writes ~{_size(known)}" + (f" and more ({len(unknown)} parts unknown until their datasets "
+                                                  "are in place)" if unknown else "")
+    largest = ", ".join(f"{p.what} {_size(p.bytes)}" for p in sorted(
+        (p for p in parts if p.bytes is not None), key=lambda p: -p.bytes)[:3])
+    short = shortfalls(parts)
+    status = f"ok: {_size(free)} free in {Path.cwd()}; {written}" if not short else "; ".join(
+        f"needs ~{_size(need)} in {folder}, {_size(have)} free" for folder, need, have in short)
+    return [Item("disk space", status, "prepare.out, train.*.out, prepare.resolution",
+                 f"largest: {largest}" if largest else "", required=bool(short))]
+
+
+def _size(n: float) -> str:
+    return f"{n / 2**40:.1f} TiB" if n >= 2**40 else f"{n / 2**30:.1f} GiB"
 
 
 CHECKS = (datasets, metric_weights, preparation_weights, model_weights, baselines, devices, accelerate_configs, disk)

@@ -1,19 +1,23 @@
 """``starcaster doctor``: on an empty paper profile every item is listed with its source and the exit is non-zero;
 with everything in place it exits 0; a damaged weights file and a wrong dataset layout are each named."""
+import shutil
 from pathlib import Path
 
+import numpy as np
 import pytest
 import yaml
 
-from benchmarks import cli, doctor, params, params_schema
+from benchmarks import cli, disk_estimate, doctor, params, params_schema
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture
 def paper(tmp_path, monkeypatch):
-    """The paper profile run from an empty folder, on the CPU (the devices are checked separately)."""
+    """The paper profile run from an empty folder, on the CPU (the devices are checked separately), on a disk with
+    room for its checkpoints (the disk is checked separately)."""
     monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(shutil, "disk_usage", lambda path: shutil._ntuple_diskusage(2**50, 0, 2**50))
     p = params.render("paper", ROOT / "params")
     p["metrics"]["device"] = p["baselines"]["starcaster"]["device"] = "cpu"
     return p
@@ -166,3 +170,30 @@ def test_the_launch_configs_are_checked_against_the_gpus_where_the_profile_uses_
     assert set(found) == {"accelerate config configs/accelerate/1gpu.yaml", "accelerate config configs/accelerate/8gpu.yaml"}
     eight = found["accelerate config configs/accelerate/8gpu.yaml"]
     assert not eight.required and (eight.status.startswith("ok") == (torch.cuda.device_count() >= 8))
+
+
+def test_a_run_the_disk_cannot_hold_fails_naming_the_folder_and_both_sizes(complete, monkeypatch):
+    monkeypatch.setattr(shutil, "disk_usage", lambda path: shutil._ntuple_diskusage(2**40, 2**40 - 2**30, 2**30))
+    item = rows(complete)["disk space"]
+    assert item.failed and item.key.startswith("prepare.out")
+    assert "needs ~" in item.status and "GiB in models/stage" in item.status and "1.0 GiB free" in item.status
+    assert "largest: training stage" in item.source
+
+
+def test_the_prepared_bytes_per_frame_are_what_prepare_writes(micro_project):
+    p = yaml.safe_load((micro_project / "params.yaml").read_text())
+    for clip in (micro_project / p["prepare"]["out"]).glob("*/*/"):
+        frames = np.load(clip / "frames.npy", mmap_mode="r").shape[0]
+        per_frame = sum(f.stat().st_size for f in clip.iterdir() if f.suffix in (".npy", ".wav")) / frames
+        assert abs(per_frame - disk_estimate.prepared_bytes_per_frame(p)) < 0.05 * per_frame, clip
+
+
+def test_the_seconds_read_come_from_the_datasets_in_place(micro_project, monkeypatch):
+    monkeypatch.chdir(micro_project)
+    p = yaml.safe_load(Path("params.yaml").read_text())
+    parts = {part.what: part for part in disk_estimate.estimate(p)}
+    per_second = disk_estimate.prepared_bytes_per_frame(p) * p["prepare"]["fps"]
+    vfhq = len(list(Path(p["datasets"]["talking"]["vfhq"]).rglob("*.mp4")))  # a training set: used whole
+    assert parts["prepared vfhq"].bytes == pytest.approx(vfhq * 1.0 * per_second, rel=0.05)
+    assert parts["prepared th1kh"].bytes == pytest.approx(p["manifests"]["n_clips"]["th1kh"] * per_second, rel=0.05)
+    assert parts["prepared nersemble"].basis.startswith(f"{3 * p['manifests']['n_clips']['nersemble']} clips")
