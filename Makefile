@@ -4,7 +4,7 @@ BIN := $(CURDIR)/$(VENV)/bin
 export PATH := $(BIN):$(PATH)
 PYTEST_ARGS ?=
 
-.PHONY: setup repro test test-fast
+.PHONY: setup repro test test-fast lint
 
 setup:
 	@VENV=$(VENV) bash scripts/setup.sh
@@ -18,3 +18,8 @@ test: setup
 
 test-fast: setup
 	python -m pytest -n 2 -m "not slow" $(PYTEST_ARGS)
+
+# ruff (pyproject [tool.ruff]) and the layers of .importlinter (docs/architecture.md)
+lint: setup
+	ruff check .
+	lint-imports

@@ -178,7 +178,10 @@ def synthetic_clip(folder: Path):
     tone = (0.1 * np.sin(2 * np.pi * 220 * np.arange(16000) / 16000)).astype(np.float32)
     media.write_video(folder / "clip.mp4", frames, 25, audio=tone)
     K = [[60.0, 0, 32], [0, 60.0, 32], [0, 0, 1]]
-    view = lambda x: Camera.from_arrays(f"view{x}", K, [[1, 0, 0, x], [0, 1, 0, 0], [0, 0, 1, 1.0], [0, 0, 0, 1]], (64, 64))
+
+    def view(x: float) -> Camera:
+        return Camera.from_arrays(f"view{x}", K, [[1, 0, 0, x], [0, 1, 0, 0], [0, 0, 1, 1.0], [0, 0, 0, 1]], (64, 64))
+
     record = ClipRecord(clip_id="check", dataset="check", split="eval", video="clip.mp4", audio=None, fps=25.0,
                         n_frames=25, identity="check", camera=view(0.3), reference_video="clip.mp4",
                         reference_camera=view(0.0))

@@ -17,6 +17,7 @@ x 1024..1536, retimed to 25 fps. The program has no seed.
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import shutil
@@ -88,8 +89,9 @@ class Goha(VideoDriven):
                                          ("driving", raw_drv, drv / clip.clip_id, clip.n_frames)):
             shutil.rmtree(raw[kind], ignore_errors=True)
             first.rename(raw[kind])
-            steps.append(Step(["preprocess_in_the_wild.py", "--indir", raw[kind].resolve()], cwd=str(eg3d), python=python,
-                              after=lambda r=raw[kind].resolve(), p=prepared, n=n: collect_eg3d(r, eg3d / r.name, p, n)))
+            folder = raw[kind].resolve()
+            steps.append(Step(["preprocess_in_the_wild.py", "--indir", folder], cwd=str(eg3d), python=python,
+                              after=functools.partial(collect_eg3d, folder, eg3d / folder.name, prepared, n)))
             steps.append(Step(["-m", "demo.image_matting.colab.inference", "--input-path", prepared / "images",
                                "--output-path", prepared / "matting", "--ckpt-path",
                                modnet / self.option("modnet_checkpoint")], cwd=str(modnet), python=python,

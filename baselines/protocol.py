@@ -12,9 +12,10 @@ import shutil
 import signal
 import subprocess
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, ClassVar
+from typing import Any, ClassVar
 
 from baselines.inputs import SAMPLE_RATE, ClipError, ClipInputs, write_image
 from baselines.normalise import Panel, Source, normalise
@@ -38,7 +39,7 @@ class ProgramConfig:
     timeout_s: float = 3600.0
 
     @classmethod
-    def from_params(cls, section: dict | None, default_timeout_s: float) -> "ProgramConfig":
+    def from_params(cls, section: dict | None, default_timeout_s: float) -> ProgramConfig:
         s = dict(section or {})
         unknown = set(s) - {"repo", "commit", "python", "conda_env", "env", "checkpoints", "sha256", "options",
                             "timeout_s"}
@@ -103,7 +104,7 @@ def run_step(argv: list[str], cwd: Path, env: dict[str, str], timeout_s: float, 
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
-            raise ClipError(f"timed out after {timeout_s:g} s: {argv[0]} ... ({_tail(log)})", exit_status=None)
+            raise ClipError(f"timed out after {timeout_s:g} s: {argv[0]} ... ({_tail(log)})", exit_status=None) from None
     if code != 0:
         raise ClipError(f"exit status {code}: {_tail(log)}", exit_status=code)
 

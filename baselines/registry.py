@@ -1,7 +1,8 @@
 """Every method ``starcaster generate --method`` knows, by name."""
 from __future__ import annotations
 
-from typing import Callable, Protocol
+from collections.abc import Callable
+from typing import Protocol
 
 from baselines.aniportrait import AniPortrait
 from baselines.anitalker import AniTalker

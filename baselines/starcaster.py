@@ -53,7 +53,7 @@ class Settings:
     dtype: str = "float32"
 
     @classmethod
-    def from_params(cls, section: dict | None) -> "Settings":
+    def from_params(cls, section: dict | None) -> Settings:
         s = dict(section or {})
         names = set(cls.__dataclass_fields__)
         if set(s) - names:

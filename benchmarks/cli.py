@@ -21,17 +21,24 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "manifest": ("benchmarks.manifests", "write a seeded clip manifest for a benchmark"),
     "prepare": ("benchmarks.prepare", "prepare a benchmark's clips (detect, filter, align, resample, features)"),
     "train": ("model.training.cli", "train the STARCaster network (stage 1: audio-driven motion) on prepared clips"),
-    "train-lipreader": ("model.training.lipreader", "train the mini lip encoder on MiniTalk's mouth openings, or import the paper's (stage 1's lip-reading loss)"),
-    "train-syncnet": ("metrics.syncnet_training", "train SyncNet on the talking-video training sets (MiniTalk in mini/ci) for the LSE metric"),
+    "train-lipreader": ("model.training.lipreader", "train the mini lip encoder on MiniTalk's mouth openings, or import "
+                        "the paper's (stage 1's lip-reading loss)"),
+    "train-syncnet": ("metrics.syncnet_training", "train SyncNet on the talking-video training sets (MiniTalk in mini/ci) "
+                      "for the LSE metric"),
     "generate": ("benchmarks.generate", "run a method (baseline, reference or STARCaster) on a benchmark's clips into runs/<B>/<M>/"),
-    "baselines": ("baselines.check", "check the external baseline programs without running a model: clone at the pinned commit, interpreter, checkpoints, every argument against the program's own parser"),
+    "baselines": ("baselines.check", "check the external baseline programs without running a model: clone at the pinned "
+                  "commit, interpreter, checkpoints, every argument against the program's own parser"),
     "evaluate": ("metrics.evaluate", "score a method's generated videos against the benchmark's ground truth"),
     "weights": ("metrics.weights", "import (copy + sha256-verify), fetch (download + verify) or list the metric networks' weights files"),
-    "report": ("benchmarks.report", "write reports/: Tables 1-3 beside the paper, per-clip drill-down, side-by-side videos, loss curves, deviations register (md, html, csv, json)"),
+    "report": ("benchmarks.report", "write reports/: Tables 1-3 beside the paper, per-clip drill-down, side-by-side "
+               "videos, loss curves, deviations register (md, html, csv, json)"),
     "check-drift": ("benchmarks.drift", "compare metric results with committed reference metrics; non-zero exit on drift"),
-    "check-metric-code": ("benchmarks.metric_code", "score the committed metric fixtures with every metric; non-zero exit when a value moved"),
-    "doctor": ("benchmarks.doctor", "check everything the profile reads (datasets, weights, baseline programs, devices, disk) without running a model: one table, non-zero exit when something required is missing"),
-    "warm": ("benchmarks.warm", "run a command (e.g. dvc repro) whose starcaster stages fork from one interpreter that imported torch once"),
+    "check-metric-code": ("benchmarks.metric_code", "score the committed metric fixtures with every metric; non-zero "
+                          "exit when a value moved"),
+    "doctor": ("benchmarks.doctor", "check everything the profile reads (datasets, weights, baseline programs, devices, "
+               "disk) without running a model: one table, non-zero exit when something required is missing"),
+    "warm": ("benchmarks.warm", "run a command (e.g. dvc repro) whose starcaster stages fork from one interpreter that "
+             "imported torch once"),
 }
 
 

@@ -71,12 +71,11 @@ def _seconds(params: dict, name: str) -> tuple[float | None, int | None]:
     return (None, clips) if mean is None else (mean * clips, clips)
 
 
-def prepared(params: dict) -> list[Part]:
-    from benchmarks.doctor import dataset_names
-
+def prepared(params: dict, datasets: list[str]) -> list[Part]:
+    """``datasets``: the names the profile reads (doctor.dataset_names)."""
     per_second = prepared_bytes_per_frame(params) * params["prepare"]["fps"]
     parts = []
-    for name in dataset_names(params):
+    for name in datasets:
         if name == "multiview":  # read as rendered, never prepared
             continue
         seconds, clips = _seconds(params, name)
@@ -128,8 +127,8 @@ def checkpoints(params: dict) -> list[Part]:
     return parts
 
 
-def estimate(params: dict) -> list[Part]:
-    return prepared(params) + generated(params) + checkpoints(params)
+def estimate(params: dict, datasets: list[str]) -> list[Part]:
+    return prepared(params, datasets) + generated(params) + checkpoints(params)
 
 
 def _existing(folder: str) -> Path:

@@ -235,7 +235,7 @@ def disk(params: dict) -> list[Item]:
     """Free space against what the run writes (benchmarks/disk_estimate.py): a file system it would overfill fails."""
     from benchmarks.disk_estimate import estimate, shortfalls
 
-    parts = estimate(params)
+    parts = estimate(params, dataset_names(params))
     known = sum(p.bytes for p in parts if p.bytes is not None)
     unknown = [p.what for p in parts if p.bytes is None]
     free = shutil.disk_usage(Path.cwd()).free

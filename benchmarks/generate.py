@@ -78,8 +78,8 @@ def generate(params: dict, benchmark: str, method_name: str, runs: Path, import_
 def generate_clip(method, record, root: Path, out_dir: Path, context: dict, frame_size: dict | None = None) -> dict:
     """Generate one clip and write its sidecar; any failure becomes the sidecar's error. ``frame_size``: params
     metrics.frame_size, the output sizes the protocol scores."""
-    from benchmarks.hashing import sha256_file
     from baselines.inputs import ClipError, ClipInputs, shown
+    from benchmarks.hashing import sha256_file
 
     video = out_dir / f"{record.clip_id}.mp4"
     work = out_dir / ".work" / record.clip_id  # a killed run's is gone (_remove_leftovers)
@@ -134,9 +134,9 @@ def _provenance(method, record, root: Path, method_digest: str) -> dict:
     """What a clip's video is made from: the hashes of the clip's record and input files, of the method's
     description (``_digest`` of ``_program``: options, commit, checkpoint and weight hashes) and, for an import, of
     the source."""
-    from benchmarks.hashing import sha256_file
     from baselines.importer import Imported
     from baselines.inputs import ClipError
+    from benchmarks.hashing import sha256_file
 
     inputs = {which: sha256_file(record.resolve(root, which))
               for which in ("video", "audio", "reference_video") if getattr(record, which)}
@@ -160,8 +160,8 @@ def _program(method) -> dict | None:
     """Commit (and the pinned one), options, the sha256 of its checkpoints and of the weights it loads from fixed
     paths (directories are listed, not hashed), and its seeding; a built-in model (STARCaster) describes its own
     weights."""
-    from benchmarks.hashing import sha256_file
     from baselines.protocol import Wrapper, program_commit
+    from benchmarks.hashing import sha256_file
 
     if hasattr(method, "program"):
         return method.program()

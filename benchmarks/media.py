@@ -10,10 +10,10 @@ from __future__ import annotations
 import functools
 import itertools
 import os
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
-from typing import Iterable, Iterator
 
 import av
 import numpy as np
@@ -173,7 +173,7 @@ def read_audio(path: str | os.PathLike, sample_rate: int = 16000) -> np.ndarray:
     return audio
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def x264_options(crf: int) -> dict[str, str]:
     """libx264's options. Where the CPU has AVX-512, x264 is held to its AVX2 code: with AVX-512 the bundled
     x264 (core 165, PyAV 18.1) encoded the same frames to different bitstreams from run to run, even twice in

@@ -575,7 +575,7 @@ def check_training(train: dict) -> list[str]:
     stages = [f"stage{s}" for s in STAGE_SETTINGS]
     problems = [f"train.{key}: unknown key (the stages are {', '.join(stages)})"
                 for key in train if key.startswith("stage") and key not in stages]
-    for (stage, variant), layers in training_runs(train).items():
+    for (stage, _variant), layers in training_runs(train).items():
         merged = {k: v for _, layer in layers for k, v in layer.items()}
         try:
             STAGE_SETTINGS[stage].model_validate(merged)

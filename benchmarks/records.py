@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
-from typing import Iterable
 
 import numpy as np
 
@@ -36,7 +36,7 @@ class Camera:
             raise ValueError(f"camera {self.serial}: singular rotation in world_2_cam")
 
     @classmethod
-    def from_arrays(cls, serial: str, K, world_2_cam, image_size) -> "Camera":
+    def from_arrays(cls, serial: str, K, world_2_cam, image_size) -> Camera:
         return cls(
             serial=str(serial),
             K=tuple(tuple(float(v) for v in row) for row in np.asarray(K, dtype=np.float64)),
@@ -44,7 +44,7 @@ class Camera:
             image_size=(int(image_size[0]), int(image_size[1])),
         )
 
-    def scaled(self, width: int, height: int) -> "Camera":
+    def scaled(self, width: int, height: int) -> Camera:
         """The same camera for frames resized to ``width`` x ``height``."""
         K = np.asarray(self.K)
         sx, sy = width / self.image_size[0], height / self.image_size[1]
@@ -60,7 +60,7 @@ class Camera:
         return np.concatenate([cam_2_world.reshape(-1), K.reshape(-1)]).astype(np.float32)
 
     @classmethod
-    def from_dict(cls, d: dict) -> "Camera":
+    def from_dict(cls, d: dict) -> Camera:
         return cls.from_arrays(d["serial"], d["K"], d["world_2_cam"], d["image_size"])
 
 
@@ -95,7 +95,7 @@ class ClipRecord:
         return d
 
     @classmethod
-    def from_dict(cls, d: dict) -> "ClipRecord":
+    def from_dict(cls, d: dict) -> ClipRecord:
         d = dict(d)
         schema = d.pop("schema", SCHEMA_VERSION)
         if schema != SCHEMA_VERSION:

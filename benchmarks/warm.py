@@ -32,6 +32,8 @@ import time
 import traceback
 from pathlib import Path
 
+from benchmarks import preloaded
+
 SOCKET_ENV = "STARCASTER_WARM_SOCKET"
 ENTRY = "benchmarks.cli:main"
 OWN_PACKAGES = ("benchmarks", "metrics", "model", "baselines")
@@ -55,7 +57,6 @@ IMPORT_TIME_ENV = ("OMP_", "MKL_", "OPENBLAS_", "KMP_", "TORCH", "PYTORCH_", "CU
 MAX_MESSAGE = 1 << 20
 PID_FILE = "server.pid"
 READY_TIMEOUT_S = 120.0
-_preloaded: dict[tuple, object] = {}
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -84,21 +85,6 @@ def run(args: argparse.Namespace) -> int:
             server.wait(timeout=60)
 
 
-def preloaded(constructor, *files: str):
-    """``constructor(*files)``; in a fork of the server, the object the server built with the same constructor
-    from the same, unchanged files (path, modification time and size agree), without building it again."""
-    key = _model_key(constructor, files)
-    return _preloaded[key] if key in _preloaded else constructor(*files)
-
-
-def _model_key(constructor, files) -> tuple:
-    stamps = []
-    for file in files:
-        stat = os.stat(file)
-        stamps.append((os.path.abspath(file), stat.st_mtime_ns, stat.st_size))
-    return constructor, tuple(stamps)
-
-
 def _preload_models(specs) -> None:
     from benchmarks.preprocess.weights import dlib_model  # purged with the suite's modules in every fork
 
@@ -106,7 +92,7 @@ def _preload_models(specs) -> None:
         try:
             constructor = getattr(importlib.import_module(module), name)
             files = () if file is None else (str(dlib_model(file)),)
-            _preloaded[_model_key(constructor, files)] = constructor(*files)
+            preloaded.MODELS[preloaded.key(constructor, files)] = constructor(*files)
         except (ImportError, AttributeError, OSError, RuntimeError) as err:  # the stage loads it itself
             print(f"starcaster warm: not preloaded: {module}.{name} {file or ''} ({err})", file=sys.stderr)
 
@@ -237,7 +223,7 @@ def _run_fork(conn: socket.socket, fds: list[int], request: dict, entry: str) ->
         _reseed()
         for name in [m for m in sys.modules if m.split(".")[0] in OWN_PACKAGES]:
             del sys.modules[name]
-        importlib.import_module(__name__)._preloaded.update(_preloaded)  # this module's fresh copy hands them out
+        importlib.import_module(preloaded.__name__).MODELS.update(preloaded.MODELS)  # its fresh copy hands them out
         # the requesting process gone (killed with SIGKILL): stop its command too
         threading.Thread(target=lambda: conn.recv(1) or os.kill(os.getpid(), signal.SIGTERM), daemon=True).start()
         module, function = entry.split(":")

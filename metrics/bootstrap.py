@@ -1,7 +1,7 @@
 """Seeded percentile bootstrap of a statistic over clips (95% interval by default)."""
 from __future__ import annotations
 
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 

@@ -14,8 +14,8 @@ import json
 import logging
 import os
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 
@@ -25,7 +25,7 @@ from metrics.weights import sha256_file
 log = logging.getLogger(__name__)
 CHECKSUM = "__checksum__"  # the entry's own array holding checksum(key, arrays)
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def code_version() -> str:
     """sha256 of the metrics package's sources and the decoder: a changed metric never reuses old features."""
     digest = hashlib.sha256()

@@ -36,7 +36,7 @@ class DecaEncoder(nn.Module):
         return self.layers(self.encoder(images))
 
     @classmethod
-    def from_checkpoint(cls, path) -> "DecaEncoder":
+    def from_checkpoint(cls, path) -> DecaEncoder:
         """``E_flame`` of a ``deca_model.tar``. DECA copies matching keys and skips the rest silently; here every
         parameter and running statistic must be present with its shape (BatchNorm's ``num_batches_tracked``
         counters, unused in eval, may be absent)."""

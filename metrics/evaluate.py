@@ -60,7 +60,8 @@ def summarise(per_clip: list[dict], features: dict[str, list], prepared: dict[st
                 summary[name] = {"value": None, "ci95": None, "n": len(pairs), "error": str(exc)}
                 continue
             resamples = boot["distribution_resamples"].get(name, 0)
-            ci = bootstrap_ci(pairs, lambda ps: distribution_distance(ps, prepared[name].ddof), resamples, boot["seed"])
+            ddof = prepared[name].ddof
+            ci = bootstrap_ci(pairs, lambda ps, ddof=ddof: distribution_distance(ps, ddof), resamples, boot["seed"])
             summary[name] = {"value": value, "ci95": ci, "n": len(pairs)}
         else:
             by_value: dict[str, list[float]] = {}

@@ -6,7 +6,7 @@ import functools
 import numpy as np
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def analyzer():
     from benchmarks.preprocess.faces import FaceAnalyzer
 

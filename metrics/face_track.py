@@ -10,8 +10,8 @@ LSE could crop from the same track: ``face_track(clip).boxes(range(len(clip.gene
 """
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Iterable, Sequence
 
 import numpy as np
 

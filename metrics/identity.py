@@ -12,18 +12,19 @@ from pathlib import Path
 
 import numpy as np
 
-from benchmarks import warm
+from benchmarks.preloaded import preloaded
 from benchmarks.preprocess.identity import ArcFaceONNX
 from benchmarks.preprocess.weights import dlib_model
 from metrics.face_track import Face, face_track, usable_faces
 from metrics.registry import Prepared, register
 from metrics.weights import locate, sha256_file
 
-@functools.lru_cache(maxsize=None)
+
+@functools.cache
 def _dlib_encoder():
     import dlib
 
-    return warm.preloaded(dlib.face_recognition_model_v1, str(dlib_model("dlib_face_recognition_resnet_model_v1.dat")))
+    return preloaded(dlib.face_recognition_model_v1, str(dlib_model("dlib_face_recognition_resnet_model_v1.dat")))
 
 
 class DlibEncoder:

@@ -10,8 +10,9 @@ once and returns the scorer with its exact variant and the weights it used. Two 
 from __future__ import annotations
 
 import importlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 

@@ -66,7 +66,7 @@ class TrainSettings:
     max_clips: int | None = None
 
     @classmethod
-    def from_params(cls, cfg: dict) -> "TrainSettings":
+    def from_params(cls, cfg: dict) -> TrainSettings:
         return cls(**{k: cfg[k] for k in cls.__dataclass_fields__ if k in cfg})
 
 
@@ -84,8 +84,8 @@ class TrunkFeatures:
 
     clip_id: str
     starts: np.ndarray  # (L,) every lip_stride-th window start
-    lip: "torch.Tensor"  # (L, 256*1*6*6) netcnnlip[:FROZEN]
-    aud: "torch.Tensor"  # (L, 256*5*4) netcnnaud[:FROZEN]
+    lip: torch.Tensor  # (L, 256*1*6*6) netcnnlip[:FROZEN]
+    aud: torch.Tensor  # (L, 256*5*4) netcnnaud[:FROZEN]
 
 
 def load_clip(video: str | Path, clip_id: str, fps: float = 25.0) -> SyncClip:

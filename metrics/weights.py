@@ -15,9 +15,9 @@ import shutil
 import sys
 import tempfile
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 from benchmarks import atomic
 from benchmarks.hashing import sha256_file

@@ -85,7 +85,8 @@ class IdentityEncoder(nn.Module):
 def write_local_tokenizer(folder: str | Path) -> Path:
     """A CLIP BPE tokenizer whose vocabulary is the characters a-z plus the identity prompt's words.
 
-    Built locally (no hub) for random-weight encoders (mini; timing the paper architecture): vocab.json + merges.txt that merge each prompt word
+    Built locally (no hub) for random-weight encoders (mini; timing the paper architecture): vocab.json + merges.txt
+    that merge each prompt word
     letter by letter, so CLIPTokenizer encodes the prompt to whole-word tokens like SD1.5's does.
     """
     folder = Path(folder)

@@ -94,7 +94,7 @@ class LipReadingEncoder(nn.Module):
         return features.unflatten(0, (batch, frames))
 
     @classmethod
-    def from_file(cls, path: str | Path) -> "LipReadingEncoder":
+    def from_file(cls, path: str | Path) -> LipReadingEncoder:
         """The paper's front-end from a VSR checkpoint (a ``.pth`` state dict, or a Lightning checkpoint
         with ``state_dict``); its keys under ``encoder.frontend.`` / ``frontend.`` are loaded strictly."""
         from benchmarks.preprocess.weights import require
@@ -157,7 +157,7 @@ class LipReader(nn.Module):
         super().__init__()
         self.encoder, self.crop, self.name = encoder.eval().requires_grad_(False), crop, name
 
-    def train(self, mode: bool = True) -> "LipReader":
+    def train(self, mode: bool = True) -> LipReader:
         return super().train(False)  # frozen: BatchNorm keeps its running statistics
 
     def forward(self, frames: torch.Tensor, landmarks: torch.Tensor) -> torch.Tensor:
@@ -175,7 +175,7 @@ class LipReader(nn.Module):
                 {**sidecar, "name": self.name, "width": self.encoder.width, "crop": asdict(self.crop)}, indent=1))
 
     @classmethod
-    def from_folder(cls, folder: str | Path) -> "LipReader":
+    def from_folder(cls, folder: str | Path) -> LipReader:
         from safetensors.torch import load_file
 
         from benchmarks.preprocess.weights import require

@@ -9,8 +9,7 @@ from diffusers.configuration_utils import ConfigMixin, register_to_config
 from peft import LoraConfig
 from torch import nn
 
-from model.attention import (STREAMS, MultiSourceCrossAttnProcessor, ReferenceBank, ReferenceReaderProcessor,
-                             ReferenceWriterProcessor)
+from model.attention import STREAMS, MultiSourceCrossAttnProcessor, ReferenceBank, ReferenceReaderProcessor, ReferenceWriterProcessor
 from model.encoders import AudioProjection, CameraProjection
 from model.unet import build_video_unet
 
@@ -39,7 +38,7 @@ class STARCasterModel(ModelMixin, ConfigMixin):
         self.unet.add_adapter(LoraConfig(r=lora_rank, lora_alpha=lora_rank, target_modules=LORA_TARGETS))
 
     @classmethod
-    def from_pretrained(cls, folder, **kwargs) -> "STARCasterModel":
+    def from_pretrained(cls, folder, **kwargs) -> STARCasterModel:
         # diffusers' default meta-device initialisation breaks from_unet2d's weight copies inside __init__
         kwargs.setdefault("low_cpu_mem_usage", False)
         return super().from_pretrained(folder, **kwargs)
@@ -122,7 +121,7 @@ class STARCasterModel(ModelMixin, ConfigMixin):
         self.reference_unet.load_state_dict(self.image_unet_state())
 
     @classmethod
-    def from_arc2face(cls, model_kwargs: dict, unet_folder: str | Path, adapter_folder: str | Path) -> "STARCasterModel":
+    def from_arc2face(cls, model_kwargs: dict, unet_folder: str | Path, adapter_folder: str | Path) -> STARCasterModel:
         """The paper model from local Arc2Face UNet (``arc2face/``) and AnimateDiff motion-adapter folders."""
         from benchmarks.preprocess.weights import require
 

@@ -33,7 +33,7 @@ import sys
 import tempfile
 import time
 from collections import defaultdict
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from unittest import mock
 
@@ -242,7 +242,8 @@ def reference_fid(job: Job) -> dict:
     stats = {}
     for side in SIDES:
         files = [p for clip in job.clips for p in job.pngs(clip, side)[::stride]]
-        stats[side] = calculate_activation_statistics(files, model, batch_size=50, dims=2048, device=job.ctx.get("device", "cpu"), num_workers=0)
+        stats[side] = calculate_activation_statistics(files, model, batch_size=50, dims=2048,
+                                                      device=job.ctx.get("device", "cpu"), num_workers=0)
     return {"summary": {"fid": float(calculate_frechet_distance(*stats["generated"], *stats["reference"]))}, "stats": stats}
 
 
@@ -507,7 +508,8 @@ def markdown(report: dict) -> str:
              "|---|---|---|---|---|---|---|---|---|---|"]
     for row in report["rows"]:
         values = [", ".join(f"{k} {num(v, '.6g')}" for k, v in row.get(side, {}).items()) for side in ("engine_value", "reference_value")]
-        lines.append(f"| {row['metric']} | {row['engine_s']:.1f} ({row['engine_cpu_s']:.1f}) | {row['reference_s']:.1f} ({row['reference_cpu_s']:.1f}) | "
+        lines.append(f"| {row['metric']} | {row['engine_s']:.1f} ({row['engine_cpu_s']:.1f}) | "
+                     f"{row['reference_s']:.1f} ({row['reference_cpu_s']:.1f}) | "
                      f"{num(row['speedup'], '.2f')} ({num(row['speedup_cpu'], '.2f')}) | {row['engine_bootstrap_cpu_s']:.1f} | "
                      f"{num(row['speedup_cpu_without_bootstrap'], '.2f')} | "
                      f"{num(row.get('max_abs_diff'))} | {num(row.get('max_rel_diff'))} | {values[0] or '-'} | {values[1] or '-'} |")
@@ -545,7 +547,7 @@ def main(argv=None) -> int:
     ctx = {"profile": p["profile"], "seed": int(cfg["seed"]), "weights_dir": cfg["weights_dir"], "device": cfg["device"]}
     records = read_manifest(Path(p["manifests"]["dir"]) / f"{args.benchmark}.jsonl")[: args.clips]
     root = root_in_params(p["datasets"], args.benchmark)[0]
-    started = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    started = datetime.now(UTC).isoformat(timespec="seconds")
     report = compare(records, root, Path(args.runs) / args.benchmark / args.method, cfg, ctx)
     report = {"benchmark": args.benchmark, "method": args.method, "profile": p["profile"], "overrides": args.set, "started_utc": started,
               "device": cfg["device"], "torch_threads": int(cfg["threads"]), "cpu_count": os.cpu_count(),

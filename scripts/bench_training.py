@@ -158,10 +158,12 @@ def main() -> None:
         "frames": frames, "checkpointing": args.checkpointing,
         "segments": getattr(stage, "segments", 1), "sampling_steps": getattr(stage, "sampling_steps", None),
         "teacher_forcing": getattr(stage, "teacher_forcing", None),
-        "trainable_parameters": sum(p.numel() for p in params), "build_s": build_seconds, "step_s": times, "steps_per_s": len(times) / sum(times),
+        "trainable_parameters": sum(p.numel() for p in params), "build_s": build_seconds, "step_s": times,
+        "steps_per_s": len(times) / sum(times),
         "probe_items": args.probe_items, "probe_s": probe_seconds,
         "peak_memory_gib": torch.cuda.max_memory_allocated() / 2**30 if device.type == "cuda" else None,
-        "peak_reserved_gib": torch.cuda.max_memory_reserved() / 2**30 if device.type == "cuda" else None, "last_loss": loss, "last_terms": terms,
+        "peak_reserved_gib": torch.cuda.max_memory_reserved() / 2**30 if device.type == "cuda" else None,
+        "last_loss": loss, "last_terms": terms,
         "note": "random weights: speed and memory only",
     }
     print(json.dumps(result, indent=2))

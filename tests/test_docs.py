@@ -7,7 +7,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").rglob("*.md"))]
-OURS = {"benchmarks", "metrics", "model", "baselines", "tests", "scripts", "docs", "params", "pipelines"}  # configs/ is also every program's
+# configs/ is also every program's
+OURS = {"benchmarks", "metrics", "model", "baselines", "tests", "scripts", "docs", "params", "pipelines"}
 LINK = re.compile(r"\]\(([^)#\s]+)(?:#[^)]*)?\)")
 FILE = re.compile(r"`([A-Za-z0-9_./-]+\.(?:py|md|yaml|yml|json|jsonl|sh|txt|toml))`")
 

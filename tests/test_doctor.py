@@ -73,9 +73,8 @@ def _arcface(path: Path) -> None:
 def complete(paper, tmp_path):
     """Every file and folder the paper profile reads, tiny; the networks whose published hash no small file can
     match (FID's Inception, LPIPS's AlexNet) and the two large ones (I3D, DECA) left at their seeded stand-ins."""
-    from model.factory import PAPER_FOLDERS
-
     from benchmarks.datasets.base import root_in_params
+    from model.factory import PAPER_FOLDERS
 
     for name in doctor.dataset_names(paper):
         Path(root_in_params(paper["datasets"], name)[0]).mkdir(parents=True)
@@ -191,7 +190,7 @@ def test_the_prepared_bytes_per_frame_are_what_prepare_writes(micro_project):
 def test_the_seconds_read_come_from_the_datasets_in_place(micro_project, monkeypatch):
     monkeypatch.chdir(micro_project)
     p = yaml.safe_load(Path("params.yaml").read_text())
-    parts = {part.what: part for part in disk_estimate.estimate(p)}
+    parts = {part.what: part for part in disk_estimate.estimate(p, doctor.dataset_names(p))}
     per_second = disk_estimate.prepared_bytes_per_frame(p) * p["prepare"]["fps"]
     vfhq = len(list(Path(p["datasets"]["talking"]["vfhq"]).rglob("*.mp4")))  # a training set: used whole
     assert parts["prepared vfhq"].bytes == pytest.approx(vfhq * 1.0 * per_second, rel=0.05)

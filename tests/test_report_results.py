@@ -4,6 +4,7 @@ from pathlib import Path
 import pytest
 
 from benchmarks import report
+
 from .benchmarks.report_tree import summary_result, write_result
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -14,7 +15,8 @@ def test_report_puts_ours_beside_the_paper_and_separates_profiles(tmp_path):
     write_result(results, "th1kh", "starcaster", summary_result({"fid": 30.0, "fvd": 200.0, "lse_c": 5.0, "lse_d": 9.0, "pose_std": 4.0}))
     write_result(results, "hallo3", "starcaster", summary_result({"fid": 20.0}, profile="mini"))
     (runs / "th1kh" / "hallo3").mkdir(parents=True)
-    (runs / "th1kh" / "hallo3" / "summary.json").write_text(json.dumps({"available": False, "reason": "program not found: hallo3.repo unset"}))
+    unavailable = {"available": False, "reason": "program not found: hallo3.repo unset"}
+    (runs / "th1kh" / "hallo3" / "summary.json").write_text(json.dumps(unavailable))
     report.write_report(results, runs, out)
     cells = json.loads((out / "results.json").read_text())
     fid = next(c for c in cells if c["table"] == "table1" and c["method"] == "starcaster" and c["benchmark"] == "th1kh"

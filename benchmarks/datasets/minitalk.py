@@ -259,10 +259,10 @@ class Builder:
             atomic.write_bytes(self.root / "portraits" / f"{p.identity}.png", png.tobytes())
 
 
-_WORKER_BUILDER: "Builder | None" = None
+_WORKER_BUILDER: Builder | None = None
 
 
-def _start_worker(builder: "Builder") -> None:
+def _start_worker(builder: Builder) -> None:
     global _WORKER_BUILDER
     _WORKER_BUILDER = builder
 

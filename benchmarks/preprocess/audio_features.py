@@ -8,9 +8,9 @@ so the mini profile runs without downloaded weights, and every prepared clip nam
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from benchmarks import warm
+from benchmarks.preloaded import preloaded
 from benchmarks.preprocess import weights
 
 LANDMARK_MODEL = "shape_predictor_68_face_landmarks.dat"
@@ -31,14 +31,14 @@ class FaceAnalyzer:
         import dlib
 
         if self.backend == "dlib_hog":
-            self._detector = warm.preloaded(dlib.get_frontal_face_detector)
+            self._detector = preloaded(dlib.get_frontal_face_detector)
         elif self.backend == "dlib_cnn":
             self._detector = dlib.cnn_face_detection_model_v1(
                 str(weights.dlib_model("mmod_human_face_detector.dat", self.models_dir)))
         else:
             raise ValueError(f"unknown face detector backend {self.backend!r} (dlib_hog, dlib_cnn)")
         self.landmark_path = weights.dlib_model(LANDMARK_MODEL, self.models_dir)
-        self._predictor = warm.preloaded(dlib.shape_predictor, str(self.landmark_path))
+        self._predictor = preloaded(dlib.shape_predictor, str(self.landmark_path))
         self._fallback = None
         if self.fallback == "mtcnn":
             from facenet_pytorch import MTCNN

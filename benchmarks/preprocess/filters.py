@@ -5,9 +5,9 @@ it is off and says so -- there is no stand-in detector.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 

@@ -7,14 +7,15 @@ reads from the graph) on the five points of dlib's landmarks. ``dlib_resnet`` (m
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 
-from benchmarks import warm
+from benchmarks.preloaded import preloaded
 from benchmarks.preprocess import weights
+
 
 def five_points(landmarks: np.ndarray) -> np.ndarray:
     """Eye centres, nose tip and mouth corners from dlib's 68 points, in insightface's order."""
@@ -37,7 +38,7 @@ class DlibResNet:
         import dlib
 
         self.path = weights.dlib_model(self.file, self.models_dir)
-        self._model = warm.preloaded(dlib.face_recognition_model_v1, str(self.path))
+        self._model = preloaded(dlib.face_recognition_model_v1, str(self.path))
 
     @property
     def weights(self) -> dict[str, str]:

@@ -10,8 +10,8 @@ Outputs under ``reports/``: ``README.md``, ``index.html``, ``results.{json,csv}`
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 import yaml
 

@@ -212,7 +212,8 @@ def to_records(tables: list[dict]) -> list[dict]:
     for t in tables:
         for r in t["rows"]:
             for (bench, metric), c in r["cells"].items():
-                out.append({"table": t["key"], "table_id": t["id"], "profile": t["group"].get("profile"), "method": r["method"], "benchmark": bench,
+                out.append({"table": t["key"], "table_id": t["id"], "profile": t["group"].get("profile"),
+                            "method": r["method"], "benchmark": bench,
                             "metric": metric, "value": c.value, "ci95": list(c.ci95) if c.ci95 else None,
                             "paper": c.paper, "delta": c.delta, "error": c.error, "note": r["note"]})
     return out

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import importlib.util
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import cv2
 import numpy as np
 
-from benchmarks import warm
+from benchmarks.preloaded import preloaded
 
 MARGIN = 2.0  # crop side / face box side: head, hair and some background, like a talking-head crop
 MIN_FACE_PROB = 0.95
@@ -46,14 +46,14 @@ def dlib_model(name: str) -> str:
     return str(path)
 
 
-@lru_cache(maxsize=None)
+@cache
 def dlib_tools():
     import dlib
 
     return (
-        warm.preloaded(dlib.get_frontal_face_detector),
-        warm.preloaded(dlib.shape_predictor, dlib_model("shape_predictor_68_face_landmarks.dat")),
-        warm.preloaded(dlib.face_recognition_model_v1, dlib_model("dlib_face_recognition_resnet_model_v1.dat")),
+        preloaded(dlib.get_frontal_face_detector),
+        preloaded(dlib.shape_predictor, dlib_model("shape_predictor_68_face_landmarks.dat")),
+        preloaded(dlib.face_recognition_model_v1, dlib_model("dlib_face_recognition_resnet_model_v1.dat")),
     )
 
 

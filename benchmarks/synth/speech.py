@@ -37,7 +37,7 @@ class Voice:
     pitch: int  # espeak-ng's 0..99 scale; the fallback maps it to 90..250 Hz
 
     @classmethod
-    def sample(cls, rng: np.random.Generator) -> "Voice":
+    def sample(cls, rng: np.random.Generator) -> Voice:
         return cls(
             language=str(rng.choice(ESPEAK_LANGUAGES)),
             variant=str(rng.choice(ESPEAK_VARIANTS)),

@@ -19,8 +19,10 @@ NERSEMBLE_DISTANCE_M = 1.0
 NERSEMBLE_ROWS_DEG = ((12.0, np.linspace(-60, 60, 8)), (-6.0, np.linspace(-52.5, 67.5, 8)))
 
 
-def look_at(position: np.ndarray, target: np.ndarray = np.zeros(3)) -> np.ndarray:
-    """4x4 world_2_cam (OpenCV) of a camera at ``position`` looking at ``target``, image y along world +y."""
+def look_at(position: np.ndarray, target: np.ndarray | None = None) -> np.ndarray:
+    """4x4 world_2_cam (OpenCV) of a camera at ``position`` looking at ``target`` (default: the origin), image y along
+    world +y."""
+    target = np.zeros(3) if target is None else target
     z = (target - position) / np.linalg.norm(target - position)
     x = np.cross([0.0, 1.0, 0.0], z)
     x /= np.linalg.norm(x)

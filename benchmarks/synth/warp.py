@@ -116,7 +116,7 @@ class FaceRig:
     edge: float  # half-width in pixels of the band where the lips part
 
     @classmethod
-    def from_landmarks(cls, landmarks: np.ndarray, size: int) -> "FaceRig":
+    def from_landmarks(cls, landmarks: np.ndarray, size: int) -> FaceRig:
         eye_l, eye_r = landmarks[LEFT_EYE].mean(0), landmarks[RIGHT_EYE].mean(0)
         across = (eye_r - eye_l) / np.linalg.norm(eye_r - eye_l)
         down = np.array([-across[1], across[0]])

@@ -22,7 +22,8 @@ def add_arguments(parser) -> None:
     parser.add_argument("--stage", type=int, required=True, choices=sorted(STAGES),
                         help="0 image prior (mini's Arc2Face), 1 audio-driven motion, 2 autoregressive self-forcing, "
                              "3 temporal-to-spatial")
-    parser.add_argument("--variant", default=None, help="a run of train.variants (the HDTF phase, an ablation) merged over the stage's values")
+    parser.add_argument("--variant", default=None,
+                        help="a run of train.variants (the HDTF phase, an ablation) merged over the stage's values")
     parser.add_argument("--params", default="params.yaml", help="params file with a train: section")
 
 

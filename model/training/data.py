@@ -64,7 +64,8 @@ def load_clip(folder: Path) -> Clip:
         raise ValueError(f"audio_features.npy must be (K={len(frames)}, layers, dim), got {audio.shape}")
     if landmarks.shape != (len(frames), 68, 2) or not np.isfinite(landmarks).all():
         raise ValueError(f"landmarks.npy must be finite (K={len(frames)}, 68, 2), got {landmarks.shape}")
-    if identities.ndim != 2 or not len(identities) or not np.isfinite(identities).all() or not (np.linalg.norm(identities, axis=1) > 0).all():
+    if (identities.ndim != 2 or not len(identities) or not np.isfinite(identities).all()
+            or not (np.linalg.norm(identities, axis=1) > 0).all()):
         raise ValueError(f"identity_frames.npy must be finite non-zero vectors (E, D), got shape {identities.shape}")
     return Clip(folder, frames, landmarks, torch.from_numpy(audio.astype(np.float32))[None],
                 torch.from_numpy(identities.astype(np.float32)))

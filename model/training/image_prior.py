@@ -33,7 +33,7 @@ class Stage0:
         self.noise_scheduler = make_noise_scheduler(self.pipe)
 
     @classmethod
-    def from_settings(cls, pipe: STARCasterPipeline, settings: dict) -> "Stage0":
+    def from_settings(cls, pipe: STARCasterPipeline, settings: dict) -> Stage0:
         return cls(pipe, settings["identity_dropout"])
 
     def make_dataset(self, settings: dict, model_config) -> SegmentDataset:

@@ -50,7 +50,7 @@ class LipreaderSettings:
     threads: int = 2
 
     @classmethod
-    def from_params(cls, section: dict) -> "LipreaderSettings":
+    def from_params(cls, section: dict) -> LipreaderSettings:
         return cls(**{k: v for k, v in section.items() if k in cls.__dataclass_fields__})
 
     @property

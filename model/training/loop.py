@@ -43,7 +43,7 @@ class TrainConfig:
     probe_every: int | None = None  # optimizer steps between probes; None = before the first and after the last
 
     @classmethod
-    def from_params(cls, section: dict) -> "TrainConfig":
+    def from_params(cls, section: dict) -> TrainConfig:
         names = {f.name for f in dataclasses.fields(cls)}
         return cls(**{k: v for k, v in section.items() if k in names})
 

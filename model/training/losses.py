@@ -5,7 +5,6 @@ import torch
 
 from model.lipreading import TEMPORAL_RADIUS, LipReader
 
-
 PREDICTION_TYPES = ("epsilon", "sample")  # ModelConfig.prediction_type
 
 

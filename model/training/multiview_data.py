@@ -10,9 +10,9 @@ detector and identity extractor of ``prepare:``. Items are keyed like ``SegmentD
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 import cv2
 import numpy as np

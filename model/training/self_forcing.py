@@ -60,7 +60,7 @@ class Stage2:
                 "reference_dropout": settings["reference_dropout"]}
 
     @classmethod
-    def from_settings(cls, pipe: STARCasterPipeline, settings: dict) -> "Stage2":
+    def from_settings(cls, pipe: STARCasterPipeline, settings: dict) -> Stage2:
         return cls(pipe, **cls.settings_kwargs(settings))
 
     @property

@@ -55,7 +55,7 @@ class Stage1:
             raise ValueError("lipread_start_step is set but no lip reader was given")
 
     @classmethod
-    def from_settings(cls, pipe: STARCasterPipeline, settings: dict) -> "Stage1":
+    def from_settings(cls, pipe: STARCasterPipeline, settings: dict) -> Stage1:
         start = settings.get("lipread_start_step")
         if start is not None and not (settings.get("lipreader") or {}).get("out"):
             raise ValueError("lipread_start_step is set but train.lipreader.out (the lip reader's folder) is not")

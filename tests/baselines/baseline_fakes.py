@@ -23,7 +23,7 @@ import argparse, datetime, glob, json, math, os, shutil, sys, time
 from fractions import Fraction
 import av, numpy as np, soundfile, yaml
 
-GENERATED, OTHER = %d, %d
+GENERATED, OTHER = {GENERATED_VALUE}, {OTHER_VALUE}
 
 def fail(message):
     """An uncaught Python exception: a traceback and exit status 1."""
@@ -88,7 +88,7 @@ def write_video(path, n, w, h, fps, panel=None, noise=0, audio=None):
 
 def stem(path):
     return os.path.splitext(os.path.basename(path))[0]
-''' % (GENERATED_VALUE, OTHER_VALUE)
+'''.replace("{GENERATED_VALUE}", str(GENERATED_VALUE)).replace("{OTHER_VALUE}", str(OTHER_VALUE))
 
 ANITALKER = r'''
 # AniTalker at 738c5625, code/demo.py: every option has a default (:268-289); errors are printed and end in exit(0)

@@ -8,7 +8,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from benchmarks import media, params as params_mod
+from benchmarks import media
+from benchmarks import params as params_mod
 from benchmarks.records import Camera, ClipRecord, write_manifest
 
 REPO = Path(__file__).resolve().parents[2]

@@ -8,12 +8,13 @@ from pathlib import Path
 
 import pytest
 import yaml
-from .conftest import install_fake
 
 from baselines import registry
 from baselines.parsers import flags_passed, read_options
 from benchmarks import cli
 from benchmarks.generate import generate
+
+from .conftest import install_fake
 
 ARGPARSE_AND_CLICK = '''
 import argparse, click

@@ -7,12 +7,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from .conftest import REPO, SIZE, frames, tone
 
 from baselines.inputs import ClipError
 from baselines.normalise import Panel, Source, normalise
 from benchmarks import media
 from benchmarks.generate import generate
+
+from .conftest import REPO, SIZE, frames, tone
 
 
 def clip_value(frame) -> float:

@@ -7,12 +7,13 @@ import time
 from pathlib import Path
 
 import pytest
-from .conftest import frames, install_fake, tone
 
 from baselines import registry
 from benchmarks import cli, media
 from benchmarks.generate import generate
 from tests.killing import leave_temporary
+
+from .conftest import frames, install_fake, tone
 
 
 def sidecar(tmp_path, method, clip_id):

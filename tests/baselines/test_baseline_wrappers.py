@@ -7,12 +7,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from .baseline_fakes import GENERATED_VALUE, OTHER_VALUE
-from .conftest import SECONDS, SIZE, install_fake
 
 from baselines import registry
 from benchmarks import media
 from benchmarks.generate import generate
+
+from .baseline_fakes import GENERATED_VALUE, OTHER_VALUE
+from .conftest import SECONDS, SIZE, install_fake
 
 PANELS = {"aniportrait": [1030, 2, 1542, 514], "goha": [1024, 0, 1536, 512], "portrait4d": [512, 0, 1024, 512]}
 METHODS = ["anitalker", "echomimic", "vexpress", "aniportrait", "hallo3", "float", "goha", "portrait4d",

@@ -9,16 +9,18 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from .conftest import REPO, camera, tone
 
 from baselines import registry
 from baselines.starcaster import RANDOM_WEIGHTS_LABEL
-from benchmarks import media, params as params_mod
+from benchmarks import media
+from benchmarks import params as params_mod
 from benchmarks.generate import generate
 from benchmarks.hashing import sha256_file
 from benchmarks.records import ClipRecord, read_manifest, write_manifest
 from model.config import get_config
+
 from ..model.conftest import fresh_model, randomise
+from .conftest import REPO, camera, tone
 
 RESOLUTION = 64
 SECONDS = 0.4  # 10 frames: one segment

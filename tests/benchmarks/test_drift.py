@@ -1,10 +1,12 @@
-"""check-drift's comparison rules, tolerance classes and command on hand-made metric results (the real evaluation: test_metric_code_gate.py)."""
+"""check-drift's comparison rules, tolerance classes and command on hand-made metric results (the real evaluation:
+test_metric_code_gate.py)."""
 import json
 from pathlib import Path
 
 import yaml
 
 from benchmarks import cli, drift, machine, params
+
 from .report_tree import summary_result, write_result
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -54,6 +54,7 @@ def test_fingerprint_and_differences():
     assert here["cpu"] and here["cpus"] >= 1 and here["packages"]["torch"]
     assert machine.differences(here, dict(here)) == []
     other = dict(here, isa=["avx2"], packages=dict(here["packages"], torch="0.0"))
-    assert machine.differences(here, other) == [f"isa: {here['isa']!r} vs ['avx2']", f"packages.torch: {here['packages']['torch']!r} vs '0.0'"]
+    assert machine.differences(here, other) == [f"isa: {here['isa']!r} vs ['avx2']",
+                                                f"packages.torch: {here['packages']['torch']!r} vs '0.0'"]
     assert machine.differences(None, here) == ["platform not recorded"]
     assert "torch kernels" in machine.describe(here) and machine.describe(None) == "not recorded"

@@ -6,8 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from benchmarks import cli, drift
-from benchmarks import metric_code
+from benchmarks import cli, drift, metric_code
 
 ROOT = Path(__file__).resolve().parents[2]
 CHECK = ["check-metric-code", "--params", str(ROOT / "params.yaml"), "--reference", str(ROOT / metric_code.REFERENCE)]

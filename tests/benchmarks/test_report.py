@@ -9,10 +9,10 @@ from PIL import Image
 
 from benchmarks import media, params, report
 from benchmarks.report import curves, videos
+from tests.pipeline.files import stage_definitions
 
 from . import report_tree
 from .report_tree import CLIPS, COLOURS, ERROR
-from tests.pipeline.files import stage_definitions
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from benchmarks import warm
+from benchmarks import preloaded, warm
 from benchmarks.preprocess.weights import dlib_model
 from benchmarks.warm import OWN_PACKAGES, PID_FILE, PRELOAD_MODELS, SOCKET_ENV, forward
 
@@ -33,12 +33,12 @@ def probe(argv: list[str]) -> int | None:
     if argv[0] == "models":
         import dlib
 
-        from benchmarks import warm
+        from benchmarks import preloaded
 
         started = time.perf_counter()
-        predictor = warm.preloaded(dlib.shape_predictor, str(dlib_model("shape_predictor_68_face_landmarks.dat")))
-        print(json.dumps({"from_server": any(predictor is v for v in warm._preloaded.values()),
-                          "seconds": time.perf_counter() - started, "n_preloaded": len(warm._preloaded)}))
+        predictor = preloaded.preloaded(dlib.shape_predictor, str(dlib_model("shape_predictor_68_face_landmarks.dat")))
+        print(json.dumps({"from_server": any(predictor is v for v in preloaded.MODELS.values()),
+                          "seconds": time.perf_counter() - started, "n_preloaded": len(preloaded.MODELS)}))
         return None
     print(json.dumps({
         "cwd": os.getcwd(), "marker": os.environ.get("PROBE_MARKER"), "socket": os.environ.get(SOCKET_ENV),
@@ -116,7 +116,8 @@ def test_stopping_the_client_stops_its_fork(server, tmp_path, sig):
     """SIGTERM is passed on to the fork; after SIGKILL the fork sees the connection close."""
     path, _ = server
     pid_file = tmp_path / "fork.pid"
-    client = subprocess.Popen([sys.executable, "-c", f"from benchmarks.warm import forward; forward({path!r}, ['sleep', {str(pid_file)!r}])"],
+    forward = f"from benchmarks.warm import forward; forward({path!r}, ['sleep', {str(pid_file)!r}])"
+    client = subprocess.Popen([sys.executable, "-c", forward],
                               cwd=REPO)
     deadline = time.monotonic() + 30
     while not pid_file.exists() or not pid_file.read_text():
@@ -152,13 +153,13 @@ def test_a_preloaded_model_is_handed_out_only_for_the_same_constructor_and_uncha
     model, other = tmp_path / "model.dat", tmp_path / "other.dat"
     model.write_bytes(b"weights")
     other.write_bytes(b"weights")
-    monkeypatch.setattr(warm, "_preloaded", {warm._model_key(load, (str(model),)): "the server's"})
-    assert warm.preloaded(load, str(model)) == "the server's" and built == []
-    assert warm.preloaded(load, str(other)) == f"loaded {(str(other),)}"
-    assert warm.preloaded(lambda *files: "another constructor", str(model)) == "another constructor"
+    monkeypatch.setattr(preloaded, "MODELS", {preloaded.key(load, (str(model),)): "the server's"})
+    assert preloaded.preloaded(load, str(model)) == "the server's" and built == []
+    assert preloaded.preloaded(load, str(other)) == f"loaded {(str(other),)}"
+    assert preloaded.preloaded(lambda *files: "another constructor", str(model)) == "another constructor"
     stat = model.stat()
     os.utime(model, ns=(stat.st_atime_ns, stat.st_mtime_ns + 10**9))  # the file rewritten since the server read it
-    assert warm.preloaded(load, str(model)) == f"loaded {(str(model),)}"
+    assert preloaded.preloaded(load, str(model)) == f"loaded {(str(model),)}"
     assert built == [(str(other),), (str(model),)]
 
 
@@ -169,9 +170,9 @@ def test_every_dlib_loader_of_the_suite_takes_the_preloaded_models(monkeypatch):
     from benchmarks.synth.faces import dlib_tools
     from metrics.identity import _dlib_encoder
 
-    monkeypatch.setattr(warm, "_preloaded", {})
+    monkeypatch.setattr(preloaded, "MODELS", {})
     warm._preload_models(PRELOAD_MODELS)
-    served = list(warm._preloaded.values())
+    served = list(preloaded.MODELS.values())
     for cached in (dlib_tools, _dlib_encoder):
         cached.cache_clear()
     try:

@@ -7,8 +7,16 @@ import pytest
 from benchmarks.datasets import nersemble
 from benchmarks.datasets.base import DatasetError
 
-from .layouts import (K_3208_EXAMPLE, SERIALS_EXAMPLE, VIEW_SIZE, camera_params_benchmark, camera_params_v2, look_at_world_2_cam, write_json,
-                      write_nersemble_participant)
+from .layouts import (
+    K_3208_EXAMPLE,
+    SERIALS_EXAMPLE,
+    VIEW_SIZE,
+    camera_params_benchmark,
+    camera_params_v2,
+    look_at_world_2_cam,
+    write_json,
+    write_nersemble_participant,
+)
 
 SERIALS = SERIALS_EXAMPLE
 WORLD_2_CAM = {s: look_at_world_2_cam(0.2 * i - 0.5) for i, s in enumerate(SERIALS)}

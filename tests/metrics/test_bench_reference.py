@@ -7,11 +7,9 @@ import pytest
 
 from benchmarks import media
 from benchmarks.records import ClipRecord
-
 from tests import scripts
 
 from .test_evaluate_all_metrics import FPS, SR, face_clip
-
 
 # A difference passes within either (abs, rel). From the parity tests: scikit-image identical (test_pixel.py);
 # lpips rtol 1e-5 (test_perceptual.py); syncnet_python evaluate rel 1e-5, abs 1e-6 (test_lse.py); I3D features:

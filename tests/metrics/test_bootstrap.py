@@ -14,7 +14,9 @@ def test_seeded_and_brackets_the_mean():
 def test_width_shrinks_with_more_clips_and_degenerate_cases():
     rng = np.random.default_rng(1)
     small, large = rng.normal(size=10), rng.normal(size=1000)
-    w = lambda ci: ci[1] - ci[0]
-    assert w(bootstrap_ci(large)) < w(bootstrap_ci(small))
+    def width(ci):
+        return ci[1] - ci[0]
+
+    assert width(bootstrap_ci(large)) < width(bootstrap_ci(small))
     assert bootstrap_ci([1.0, 1.0, 1.0]) == (1.0, 1.0)
     assert bootstrap_ci([1.0]) is None

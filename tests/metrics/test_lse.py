@@ -1,6 +1,6 @@
 import numpy as np
-import python_speech_features
 import pytest
+import python_speech_features
 import torch
 
 from metrics import lse, syncnet_reference

@@ -68,7 +68,8 @@ def heads(builder, talk):
     """The moving heads of HEAD_CLIPS, with their clips' per-frame rotations measured by Pose Std."""
     from metrics.pose import clip_head_rotations
 
-    clips = {**{k: v for k, v in talk.items() if k in HEAD_CLIPS}, **render(builder, {k: v for k, v in HEAD_CLIPS.items() if k not in talk})}
+    rendered = render(builder, {k: v for k, v in HEAD_CLIPS.items() if k not in talk})
+    clips = {**{k: v for k, v in talk.items() if k in HEAD_CLIPS}, **rendered}
     return {identity: (clip_head_rotations(clip_inputs(frames, None, frames[0])), np.asarray(truth["head_rotation"]))
             for identity, (frames, _, truth) in clips.items()}
 

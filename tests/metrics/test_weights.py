@@ -1,5 +1,6 @@
 import hashlib
 import json
+import pickle
 from types import SimpleNamespace
 
 import pytest
@@ -102,7 +103,8 @@ def test_missing_file_names_path_and_source(registry, tmp_path):
 
 
 def test_real_registry_declares_every_metric_network():
-    assert {"fid_inception", "i3d_torchscript", "i3d_pretrained_400", "syncnet_v2", "lpips_alexnet", "arcface", "deca"} <= set(weights.WEIGHTS)
+    networks = {"fid_inception", "i3d_torchscript", "i3d_pretrained_400", "syncnet_v2", "lpips_alexnet", "arcface", "deca"}
+    assert networks <= set(weights.WEIGHTS)
     # the torch.hub file-name convention embeds the first 8 hex digits of the sha256
     assert weights.WEIGHTS["fid_inception"].sha256_prefix in weights.WEIGHTS["fid_inception"].filename
 
@@ -117,7 +119,7 @@ def test_safetensors_and_pickled_state_dicts(tmp_path):
     for name in ("a.safetensors", "b.pth"):
         torch.testing.assert_close(weights.load_state_dict(tmp_path / name)["w"], state["w"])
     torch.save({"w": object()}, tmp_path / "evil.pth")
-    with pytest.raises(Exception):
+    with pytest.raises(pickle.UnpicklingError):
         weights.load_state_dict(tmp_path / "evil.pth")  # weights_only=True refuses arbitrary objects
 
 

@@ -5,7 +5,7 @@ from transformers import CLIPTokenizer
 
 from model.autoencoder import SpaceToDepthAutoencoder
 from model.config import ID_PLACEHOLDER
-from model.encoders import (AudioProjection, audio_windows, check_identity_tokenizer, validate_camera_labels)
+from model.encoders import AudioProjection, audio_windows, check_identity_tokenizer, validate_camera_labels
 
 
 def test_identity_is_injected_at_the_placeholder_and_l2_normalised(pipe, mini_config):

@@ -26,7 +26,8 @@ def test_stages_are_timed_in_run_order_with_their_peak_memory(tmp_path):
     nap, hog = stages
     assert nap["seconds"] >= 1.5 and hog["seconds"] >= 1.0 and total >= nap["seconds"] + hog["seconds"]
     assert hog["peak_rss_mib"] >= 300 > nap["peak_rss_mib"]
-    assert bench.by_kind([{"stage": "ev@a", "seconds": 1.0, "peak_rss_mib": 5},
-                          {"stage": "pipelines/x/dvc.yaml:ev@b", "seconds": 2.0, "peak_rss_mib": 9}, nap]) == {"ev": {"stages": 2, "seconds": 3.0, "peak_rss_mib": 9},
-                                    "nap": {"stages": 1, "seconds": nap["seconds"], "peak_rss_mib": nap["peak_rss_mib"]}}
+    stages = [{"stage": "ev@a", "seconds": 1.0, "peak_rss_mib": 5},
+              {"stage": "pipelines/x/dvc.yaml:ev@b", "seconds": 2.0, "peak_rss_mib": 9}, nap]
+    assert bench.by_kind(stages) == {"ev": {"stages": 2, "seconds": 3.0, "peak_rss_mib": 9},
+                                     "nap": {"stages": 1, "seconds": nap["seconds"], "peak_rss_mib": nap["peak_rss_mib"]}}
     assert bench.noop_seconds(tmp_path, env, runs=1)[0] > 0

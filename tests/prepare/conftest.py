@@ -12,7 +12,8 @@ import cv2
 import numpy as np
 import pytest
 
-from benchmarks import media, params as params_mod
+from benchmarks import media
+from benchmarks import params as params_mod
 from benchmarks.records import ClipRecord
 
 SR = 16000

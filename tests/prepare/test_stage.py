@@ -14,7 +14,6 @@ from benchmarks import cli
 from benchmarks import params as params_mod
 from benchmarks.preprocess import filters, weights
 from benchmarks.records import write_manifest
-
 from tests.killing import leave_temporary
 
 from .conftest import SR, astronaut_face, moving, record_for, speech_like, write_clip
@@ -109,7 +108,8 @@ def test_hand_filter_status_and_requirement(tmp_path):
     assert hand is None and status.startswith(f"off: no weights at {tmp_path / 'gd'}")
     with pytest.raises(weights.MissingWeights, match="grounding-dino"):
         filters.build_hand_filter({**cfg, "required": True}, str(tmp_path))
-    assert filters.build_hand_filter({"backend": "none"}, str(tmp_path)) == (None, "off: disabled in params (prepare.hand_filter.backend: none)")
+    off = (None, "off: disabled in params (prepare.hand_filter.backend: none)")
+    assert filters.build_hand_filter({"backend": "none"}, str(tmp_path)) == off
 
 
 def test_overlap_fraction():

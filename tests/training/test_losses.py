@@ -1,7 +1,6 @@
 import pytest
 import torch
 import torch.nn.functional as F
-
 from diffusers import DDPMScheduler
 
 from model.pipeline import make_scheduler

@@ -15,7 +15,7 @@ from model.starcaster import trainable_parameter_names
 from model.training.camera_adaptation import Stage3
 from model.training.multiview_data import FaceIdentity, MultiviewDataset
 
-from .conftest import CONTEXT, N, SIZE
+from .conftest import CONTEXT, SIZE, N
 from .test_stage2 import overfit_losses, randomise, record_calls, seeded_loss
 
 SEGMENTS, LENGTH, FRAMES = 2, 2 * N + CONTEXT, 12
