@@ -37,6 +37,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
                           "exit when a value moved"),
     "doctor": ("benchmarks.doctor", "check everything the profile reads (datasets, weights, baseline programs, devices, "
                "disk) without running a model: one table, non-zero exit when something required is missing"),
+    "code-digests": ("benchmarks.stage_code", "write data/code/<command>.json: the sources each command runs and their "
+                     "sha256 (the DVC stages' code dependencies)"),
     "warm": ("benchmarks.warm", "run a command (e.g. dvc repro) whose starcaster stages fork from one interpreter that "
              "imported torch once"),
 }

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from benchmarks import atomic
+from benchmarks import atomic, code_deps
 from metrics.weights import sha256_file
 
 log = logging.getLogger(__name__)
@@ -27,11 +27,9 @@ CHECKSUM = "__checksum__"  # the entry's own array holding checksum(key, arrays)
 
 @functools.cache
 def code_version() -> str:
-    """sha256 of the metrics package's sources and the decoder: a changed metric never reuses old features."""
-    digest = hashlib.sha256()
-    for path in sorted(Path(__file__).parent.glob("*.py")) + [Path(atomic.__file__).with_name("media.py")]:
-        digest.update(path.name.encode() + path.read_bytes())
-    return digest.hexdigest()
+    """sha256 of every source evaluation runs (benchmarks/code_deps.py): features computed by other code, a metric's,
+    the decoder's or the face tooling's, are never reused."""
+    return code_deps.digest("metrics.evaluate")
 
 
 class FeatureCache:

@@ -11,19 +11,16 @@ import json
 from collections.abc import Iterable
 from pathlib import Path
 
+from benchmarks import code_deps
 from benchmarks.hashing import sha256_file
 
 # bookkeeping that does not change what is computed
 IGNORED_SETTINGS = ("checkpoint_every", "keep_checkpoints", "num_workers", "max_seconds", "probe_every")
-MODEL_PACKAGE = Path(__file__).resolve().parents[1]
 
 
 def code_hash() -> str:
-    """sha256 of the model package's sources (not its bytecode caches)."""
-    digest = hashlib.sha256()
-    for path in sorted(MODEL_PACKAGE.rglob("*.py")):
-        digest.update(path.relative_to(MODEL_PACKAGE).as_posix().encode() + path.read_bytes())
-    return digest.hexdigest()
+    """sha256 of every source a training run executes (benchmarks/code_deps.py)."""
+    return code_deps.digest("model.training.cli")
 
 
 def run_fingerprint(settings: dict, sources: Iterable[str | Path]) -> str:
