@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import functools
 import json
-import tempfile
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,7 +30,6 @@ from baselines.protocol import Generation
 from benchmarks import media
 
 RANDOM_WEIGHTS_LABEL = "random initial weights: not a trained STARCaster"
-MODEL_FILES = ("config.json", "diffusion_pytorch_model.safetensors")
 # method -> the baselines.starcaster key naming its model folder in temporal (not novel-view) benchmarks
 MODEL_KEYS = {"starcaster": "model", "starcaster_id": "id_model"}
 
@@ -86,26 +84,6 @@ def weights_label(summary: dict) -> str | None:
     return RANDOM_WEIGHTS_LABEL if str(summary.get("initial_weights", "")).lower().startswith("random") else None
 
 
-def load_pipeline(folder: Path, train: dict, work_dir: Path):
-    """The sampler around an exported model folder, with the frozen parts the training stage used.
-
-    The identity encoder and autoencoder are not in the folder: they are rebuilt as the stage built them,
-    from the stage's own ``train`` settings (weights folder) and the seed its summary records (the random mini
-    encoder's; the settings' seed for a summary without one), so the sampler matches the model whatever the
-    active params' ``train.seed``.
-    """
-    from model.config import get_config
-    from model.factory import build_pipeline
-    from model.starcaster import STARCasterModel
-    from model.training.cli import stage_settings
-
-    summary = model_summary(folder)
-    settings = stage_settings(train, int(summary["stage"]), summary.get("variant"))
-    model = STARCasterModel.from_pretrained(folder)
-    return build_pipeline(get_config(summary["model_preset"]), work_dir, settings.get("weights_dir"), model=model,
-                          seed=int(summary.get("seed", settings["seed"])))
-
-
 class STARCaster:
     """One STARCaster method (``starcaster``, ``starcaster_id`` or an ablation) on one benchmark."""
 
@@ -133,16 +111,21 @@ class STARCaster:
             self.folder = Path(self.settings.ablations[name])
         else:
             self.folder = Path(getattr(self.settings, MODEL_KEYS[name]))
-        self._work = tempfile.TemporaryDirectory(prefix="starcaster-")  # the mini tokenizer, rebuilt
 
     def availability(self) -> str | None:
         if self.unsupported:
             return self.unsupported
-        if not all((self.folder / f).is_file() for f in MODEL_FILES):
+        from model.pipeline import checked_folder
+
+        try:
+            checked_folder(self.folder)
+        except FileNotFoundError:
             from model.training.cli import producer
 
-            return (f"model folder {self.folder} not found (it holds {', '.join(MODEL_FILES)}): train it with "
+            return (f"model folder {self.folder} not found (a pipeline folder with model_index.json): train it with "
                     f"`{producer(self.params.get('train') or {}, str(self.folder))}` (`dvc repro` runs the training stages)")
+        except ValueError as exc:
+            return str(exc)
         if not (self.folder.parent / "summary.json").is_file():
             return f"{self.folder.parent / 'summary.json'} not found: the training stage writes it beside {self.folder}"
         return None
@@ -154,8 +137,9 @@ class STARCaster:
         summary = model_summary(self.folder)
         return {
             "model": str(self.folder),
-            "files_sha256": {f: sha256_file(self.folder / f) for f in MODEL_FILES},
-            "config": json.loads((self.folder / "config.json").read_text(encoding="utf-8")),
+            "files_sha256": {p.relative_to(self.folder).as_posix(): sha256_file(p)
+                             for p in sorted(self.folder.rglob("*")) if p.is_file()},
+            "config": json.loads((self.folder / "model" / "config.json").read_text(encoding="utf-8")),
             "training": {k: summary.get(k) for k in ("stage", "variant", "step", "model_preset", "init_from",
                                                      "initial_weights")},
             "weights_label": weights_label(summary),
@@ -168,7 +152,9 @@ class STARCaster:
     def pipeline(self):
         import torch
 
-        pipe = load_pipeline(self.folder, self.params["train"], Path(self._work.name))
+        from model.pipeline import load_pipeline
+
+        pipe = load_pipeline(self.folder)
         return pipe.to(self.settings.device, getattr(torch, self.settings.dtype))
 
     @functools.cached_property

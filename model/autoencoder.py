@@ -35,6 +35,12 @@ class SpaceToDepthAutoencoder(ModelMixin, ConfigMixin):
         # components that have weights, which DiffusionPipeline.device prefers when they are off the CPU
         return torch.device("cpu")
 
+    @classmethod
+    def from_pretrained(cls, pretrained_model_name_or_path: str | Path, subfolder: str | None = None, **kwargs):
+        """From its ``config.json`` alone: there are no weights (``save_pretrained`` writes none)."""
+        folder = Path(pretrained_model_name_or_path) / (subfolder or "")
+        return cls.from_config(cls.load_config(folder))
+
     def encode(self, images: torch.Tensor) -> AutoencoderKLOutput:
         mean = F.pixel_unshuffle(images, self.config.factor)
         # zero log-variance and deterministic: sample() and mode() both return the exact mean

@@ -64,7 +64,7 @@ class IdentityEncoder(nn.Module):
         if not torch.isfinite(identity).all() or (identity.norm(dim=1) == 0).any():
             raise ValueError("identity vectors must be finite and non-zero")
         vector = F.pad(F.normalize(identity.float(), dim=1), (0, self.hidden_size - identity.shape[1]))
-        ids = self.prompt_ids.expand(identity.shape[0], -1)
+        ids = self.prompt_ids.to(self.device).expand(identity.shape[0], -1)  # the pipeline moves the encoder alone
         embedding = self.text_encoder.get_input_embeddings()
 
         def inject(module, inputs, output):
@@ -79,7 +79,7 @@ class IdentityEncoder(nn.Module):
     @torch.no_grad()
     def empty(self, batch: int) -> torch.Tensor:
         """The unconditional tokens: the encoder on the empty prompt."""
-        return self.text_encoder(input_ids=self.empty_ids.expand(batch, -1)).last_hidden_state
+        return self.text_encoder(input_ids=self.empty_ids.to(self.device).expand(batch, -1)).last_hidden_state
 
 
 def write_local_tokenizer(folder: str | Path) -> Path:

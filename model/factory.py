@@ -43,7 +43,7 @@ def build_pipeline(config: ModelConfig, work_dir: str | Path, weights_dir: str |
         weights_dir = Path(weights_dir)
         identity = load_identity_encoder(weights_dir / PAPER_FOLDERS["encoder"], weights_dir / PAPER_FOLDERS["tokenizer"])
         vae = build_autoencoder(config, weights_dir / PAPER_FOLDERS["vae"])
-    pipe = STARCasterPipeline(model.eval(), vae, identity, make_scheduler(config.prediction_type), config.segment_frames,
-                              config.context_frames)
+    pipe = STARCasterPipeline(model.eval(), vae, identity.text_encoder, identity.tokenizer,
+                              make_scheduler(config.prediction_type), config.segment_frames, config.context_frames)
     pipe.set_progress_bar_config(disable=True)
     return pipe

@@ -10,11 +10,13 @@ guidance amplifies identity, speech and appearance, not the viewpoint.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import torch
 from diffusers import DiffusionPipeline, DPMSolverMultistepScheduler
 from diffusers.utils import BaseOutput
 from diffusers.utils.torch_utils import randn_tensor
+from transformers import CLIPTextModel, CLIPTokenizer
 
 from benchmarks.records import Camera
 from model.encoders import IdentityEncoder, audio_windows, validate_camera_labels
@@ -36,11 +38,16 @@ class STARCasterOutput(BaseOutput):
 
 
 class STARCasterPipeline(DiffusionPipeline):
-    def __init__(self, model: STARCasterModel, vae, identity_encoder: IdentityEncoder,
+    """Every component is registered, so ``save_pretrained`` writes a folder (``model_index.json``, ``model/``,
+    ``vae/``, ``text_encoder/``, ``tokenizer/``, ``scheduler/``) that ``STARCasterPipeline.from_pretrained`` loads
+    alone; ``identity_encoder`` is the Arc2Face conditioning built over ``text_encoder`` and ``tokenizer``."""
+
+    def __init__(self, model: STARCasterModel, vae, text_encoder: CLIPTextModel, tokenizer: CLIPTokenizer,
                  scheduler: DPMSolverMultistepScheduler, segment_frames: int = 16, context_frames: int = 2):
         super().__init__()
-        self.register_modules(model=model, vae=vae, identity_encoder=identity_encoder, scheduler=scheduler)
+        self.register_modules(model=model, vae=vae, text_encoder=text_encoder, tokenizer=tokenizer, scheduler=scheduler)
         self.register_to_config(segment_frames=segment_frames, context_frames=context_frames)
+        self.identity_encoder = IdentityEncoder(text_encoder, tokenizer)
         if segment_frames + context_frames > model.unet.max_frames:
             raise ValueError(f"N + n = {segment_frames + context_frames} exceeds the motion modules' "
                              f"max sequence length {model.unet.max_frames}")
@@ -156,3 +163,33 @@ class STARCasterPipeline(DiffusionPipeline):
         labels = torch.from_numpy(trajectory_labels(camera_trajectory(source_camera, target_camera, num_frames)))
         labels = labels[None].expand(identity.shape[0], -1, -1)
         return self(identity, audio_features, num_frames, reference_image=reference_image, camera_labels=labels, **kwargs)
+
+
+PIPELINE_INDEX = "model_index.json"
+
+
+def checked_folder(folder: str | Path) -> Path:
+    """A pipeline folder as ``export_pipeline`` writes it; an export of the network alone is refused, naming why."""
+    folder = Path(folder)
+    if not (folder / PIPELINE_INDEX).is_file():
+        if (folder / "config.json").is_file():
+            raise ValueError(f"{folder} holds the network alone, exported before trained models were whole pipeline "
+                             f"folders: run its training stage again (`dvc repro`) to write {PIPELINE_INDEX} and every "
+                             "component beside it")
+        raise FileNotFoundError(f"{folder / PIPELINE_INDEX} not found: a trained model is a pipeline folder")
+    return folder
+
+
+def export_pipeline(pipe: STARCasterPipeline, folder: str | Path) -> None:
+    """Every component into ``folder``, written whole or not at all: what ``load_pipeline`` reads."""
+    from benchmarks.atomic import atomic_dir
+
+    with atomic_dir(folder) as tmp:
+        pipe.save_pretrained(tmp, safe_serialization=True)
+
+
+def load_pipeline(folder: str | Path) -> STARCasterPipeline:
+    """The sampler of a trained model, from its folder alone (no params, no training code)."""
+    pipe = STARCasterPipeline.from_pretrained(checked_folder(folder))
+    pipe.set_progress_bar_config(disable=True)
+    return pipe

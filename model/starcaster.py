@@ -39,8 +39,9 @@ class STARCasterModel(ModelMixin, ConfigMixin):
 
     @classmethod
     def from_pretrained(cls, folder, **kwargs) -> STARCasterModel:
-        # diffusers' default meta-device initialisation breaks from_unet2d's weight copies inside __init__
-        kwargs.setdefault("low_cpu_mem_usage", False)
+        # diffusers' meta-device initialisation breaks from_unet2d's weight copies inside __init__; a pipeline's
+        # from_pretrained passes low_cpu_mem_usage=True to every component, so it is overridden, not defaulted
+        kwargs["low_cpu_mem_usage"] = False
         return super().from_pretrained(folder, **kwargs)
 
     def _install_processors(self) -> None:

@@ -58,9 +58,10 @@ def load_initial_model(folder: Path, model_config):
     """The exported model of the previous stage, refused when its architecture is not the preset's."""
     import json
 
+    from model.pipeline import checked_folder
     from model.starcaster import STARCasterModel
 
-    model = STARCasterModel.from_pretrained(folder)
+    model = STARCasterModel.from_pretrained(checked_folder(folder), subfolder="model")
     expected = json.loads(json.dumps(model_config.model_kwargs()))
     found = {k: json.loads(json.dumps(model.config.get(k))) for k in expected}
     if found != expected:
@@ -76,8 +77,9 @@ def run(args) -> int:
     from benchmarks.params import load
     from model.config import get_config
     from model.factory import build_pipeline
+    from model.pipeline import export_pipeline
     from model.training.fingerprint import run_fingerprint
-    from model.training.loop import TrainConfig, export_model, train
+    from model.training.loop import TrainConfig, train
 
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     params = load(args.params)
@@ -93,7 +95,7 @@ def run(args) -> int:
     model_config = get_config(settings["model_preset"])
     out = Path(config.out)
     init_from = settings.get("init_from")
-    if init_from is not None and not (Path(init_from) / "config.json").is_file():
+    if init_from is not None and not any((Path(init_from) / f).is_file() for f in ("model_index.json", "config.json")):
         log.error("stage %d starts from the model at %s, which does not exist: run `%s` first",
                   args.stage, init_from, producer(params["train"], init_from))
         return 2
@@ -112,7 +114,7 @@ def run(args) -> int:
         return 0
     if hasattr(stage, "before_export"):  # stage 0 hands its image weights to the reference UNet
         stage.before_export()
-    export_model(pipe.model, out / "model")
+    export_pipeline(pipe, out / "model")
     atomic.write_json(out / "summary.json", {
         **result, "stage": args.stage, "variant": args.variant, "model_preset": model_config.preset,
         "segments": len(dataset), "skipped_clips": dataset.skipped, "init_from": init_from, "seed": config.seed,

@@ -194,11 +194,3 @@ def train(stage, dataset, config: TrainConfig, fingerprint: str = "") -> dict:
     if accelerator.device.type == "cuda":
         result["peak_gpu_memory_gib"] = torch.cuda.max_memory_allocated(accelerator.device) / 2 ** 30
     return result
-
-
-def export_model(model, folder: Path) -> None:
-    """The whole trained network as a ``STARCasterModel.from_pretrained`` folder (what the sampler loads)."""
-    from benchmarks.atomic import atomic_dir
-
-    with atomic_dir(folder) as tmp:
-        model.save_pretrained(tmp)

@@ -1,5 +1,5 @@
 """STARCaster as a generation method: every mode on tiny clips (64 px, 10 frames, 1 sampling step) with a
-randomised mini model exported like a training stage (config.json + safetensors, summary.json beside)."""
+randomised mini model exported like a training stage (a pipeline folder, summary.json beside)."""
 from __future__ import annotations
 
 import copy
@@ -18,6 +18,8 @@ from benchmarks.generate import generate
 from benchmarks.hashing import sha256_file
 from benchmarks.records import ClipRecord, read_manifest, write_manifest
 from model.config import get_config
+from model.factory import build_pipeline
+from model.pipeline import export_pipeline
 
 from ..model.conftest import fresh_model, randomise
 from .conftest import REPO, camera, tone
@@ -42,7 +44,7 @@ def exported(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("models")
     model = fresh_model(get_config("mini"))
     randomise(model, std=0.2)
-    model.save_pretrained(root / "stage2" / "model")
+    export_pipeline(build_pipeline(get_config("mini"), root / "components", model=model, seed=3), root / "stage2" / "model")
     (root / "stage2" / "summary.json").write_text(json.dumps({
         "stage": 2, "variant": None, "model_preset": "mini", "step": 0, "init_from": None,
         "initial_weights": "random (no pretrained weights: not a trained STARCaster)"}))
@@ -114,8 +116,8 @@ def test_each_mode_writes_one_labelled_video_per_clip(exported, tmp_path, bench,
         meta = json.loads((path.parent / f"{clip_id}.json").read_text())
         assert meta["normalisation"]["mode"] == mode
         assert meta["program"]["weights_label"] == RANDOM_WEIGHTS_LABEL
-        assert meta["program"]["files_sha256"]["diffusion_pytorch_model.safetensors"] == \
-            sha256_file(Path(params["baselines"]["starcaster"]["model"]) / "diffusion_pytorch_model.safetensors")
+        assert meta["program"]["files_sha256"]["model/diffusion_pytorch_model.safetensors"] == \
+            sha256_file(Path(params["baselines"]["starcaster"]["model"]) / "model" / "diffusion_pytorch_model.safetensors")
     frames = media.read_video(video(tmp_path / "runs", bench, method))
     assert frames.std() > 1  # generated content, not a blank frame
 
@@ -213,28 +215,25 @@ def test_novel_view_identity_comes_from_the_reference_view_else_the_prepared_tar
     np.testing.assert_array_equal(fallback["identity"], -found["identity"])
 
 
-def test_the_sampler_rebuilds_the_identity_encoder_the_model_was_trained_with(exported, tmp_path):
-    """The random mini identity encoder comes from the seed the training summary records, not from the active
-    params' train.seed (a model trained with seed 3 sampled under a profile with seed 0 keeps its encoder)."""
+def test_the_sampler_is_the_exported_folder_whatever_the_active_params(exported, tmp_path):
+    """The identity encoder comes from the folder (exported with seed 3), not from the active params' train.seed
+    (0); an export of the network alone is a reason, not a crash."""
     import shutil
 
     import torch
 
-    from baselines.starcaster import load_pipeline
+    from model.pipeline import load_pipeline
 
-    folder = tmp_path / "stage2" / "model"
-    shutil.copytree(exported, folder)
-    summary = json.loads((exported.parent / "summary.json").read_text())
-    train = params_mod.render("mini", REPO / "params")["train"]
-    assert train["seed"] == 0
-
-    def encoder_weights(recorded_seed):
-        (folder.parent / "summary.json").write_text(json.dumps({**summary, "seed": recorded_seed}))
-        pipe = load_pipeline(folder, train, tmp_path / f"work{recorded_seed}")
-        return pipe.identity_encoder.text_encoder.get_input_embeddings().weight
-
-    assert torch.equal(encoder_weights(0), encoder_weights(0))
-    assert not torch.equal(encoder_weights(0), encoder_weights(3))
-    (folder.parent / "summary.json").write_text(json.dumps(summary))  # written before the seed was recorded
-    old = load_pipeline(folder, train, tmp_path / "old").identity_encoder.text_encoder.get_input_embeddings().weight
-    assert torch.equal(old, encoder_weights(0))
+    params = make_params(tmp_path, exported)
+    assert params["train"]["seed"] == 0
+    method = registry.get("starcaster", params, "talk")
+    assert method.availability() is None
+    encoder = method.pipeline.identity_encoder.text_encoder.get_input_embeddings().weight
+    assert torch.equal(encoder, load_pipeline(exported).text_encoder.get_input_embeddings().weight)
+    seed0 = build_pipeline(get_config("mini"), tmp_path / "components", seed=0)
+    assert not torch.equal(encoder, seed0.text_encoder.get_input_embeddings().weight)
+    old = tmp_path / "old" / "model"
+    shutil.copytree(exported / "model", old)
+    shutil.copy(exported.parent / "summary.json", old.parent / "summary.json")
+    reason = registry.get("starcaster", make_params(tmp_path / "p", old), "talk").availability()
+    assert "holds the network alone" in reason and "run its training stage again" in reason

@@ -8,7 +8,7 @@ import yaml
 
 from benchmarks.params import PROFILES, render
 from model.factory import build_model, build_pipeline
-from model.pipeline import STARCasterPipeline
+from model.pipeline import STARCasterPipeline, export_pipeline, load_pipeline
 from model.starcaster import STARCasterModel
 from model.training import cli
 from tests.training.conftest import CONTEXT, N, write_clip
@@ -45,7 +45,7 @@ def test_train_stage1_writes_checkpoints_a_sampler_model_and_a_summary(clips, tm
     assert summary["step"] == 2 and summary["segments"] > 0 and summary["initial_weights"].startswith("random")
     assert summary["seed"] == 0  # the random encoders' seed, which the sampler rebuilds them with
     assert [p.name for p in (run / "checkpoints").iterdir()] == ["step-00000002"]
-    STARCasterModel.from_pretrained(run / "model")
+    load_pipeline(run / "model")  # the folder loads alone
 
 
 VARIANTS = {"no_lipread": {"stage": 1, "out": "ablations/no_lipread/stage1", "lipread_start_step": None,
@@ -73,7 +73,8 @@ def test_refusals_exit_2_with_the_reason(clips, tmp_path, caplog, argv, stage1, 
 
 
 def test_an_initial_model_of_another_architecture_is_refused(clips, mini_config, tmp_path, caplog):
-    build_model(dataclasses.replace(mini_config, lora_rank=2)).save_pretrained(tmp_path / "run" / "model")
+    other = build_model(dataclasses.replace(mini_config, lora_rank=2))
+    export_pipeline(build_pipeline(mini_config, tmp_path / "components", model=other), tmp_path / "run" / "model")
     params = params_file(tmp_path, clips[0].parent.parent)
     assert cli.run(parse(["--stage", "2", "--params", params])) == 2
     assert "another architecture than preset 'mini': ['lora_rank'] differ" in caplog.text
@@ -95,7 +96,7 @@ def test_variants_train_from_the_initial_model_into_their_own_folder(long_prepar
     initial = build_model(mini_config, seed=1)
     with torch.no_grad():  # a mark stage 2 does not train: it must come through from the initial model
         initial.camera_proj.mlp[0].weight.fill_(0.5)
-    initial.save_pretrained(tmp_path / "run" / "model")
+    export_pipeline(build_pipeline(mini_config, tmp_path / "components", model=initial), tmp_path / "run" / "model")
     params = params_file(tmp_path, long_prepared, VARIANTS)
     assert cli.run(parse(["--stage", str(stage), "--variant", variant, "--params", params])) == 0
     run = tmp_path / VARIANTS[variant]["out"]
@@ -103,12 +104,12 @@ def test_variants_train_from_the_initial_model_into_their_own_folder(long_prepar
     assert (summary["stage"], summary["variant"]) == (stage, variant)
     assert [p.name for p in (run / "checkpoints").iterdir()] == [f"step-{summary['step']:08d}"]
     assert not (tmp_path / "run2").exists()  # the main stage-2 run is untouched
-    model = STARCasterModel.from_pretrained(run / "model")
+    model = STARCasterModel.from_pretrained(run / "model", subfolder="model")
     marked = torch.equal(model.camera_proj.mlp[0].weight, initial.camera_proj.mlp[0].weight)
     assert marked == (stage == 2)  # stage 1 starts from fresh weights
 
     frozen = build_pipeline(mini_config, tmp_path / "components", seed=0)
-    pipe = STARCasterPipeline(model.eval(), frozen.vae, frozen.identity_encoder, frozen.scheduler,
+    pipe = STARCasterPipeline(model.eval(), frozen.vae, frozen.text_encoder, frozen.tokenizer, frozen.scheduler,
                               segment_frames=2, context_frames=2)
     identity = torch.nn.functional.normalize(torch.randn(1, mini_config.identity_dim), dim=1)
     audio = torch.randn(1, 3, mini_config.audio_layers, mini_config.audio_dim)

@@ -52,11 +52,11 @@ def test_two_processes_share_the_stream_checkpoint_every_rank_and_resume_exactly
     straight = load_file(last / "trainable.safetensors")
     halfway = load_file(run / "checkpoints" / checkpoint.folder_name(EVERY) / "trainable.safetensors")
     assert not all(torch.equal(straight[k], halfway[k]) for k in straight)
-    exported = load_file(run / "model" / "diffusion_pytorch_model.safetensors")
+    exported = load_file(run / "model" / "model" / "diffusion_pytorch_model.safetensors")
 
     shutil.rmtree(last)  # killed after step 2: the next launch resumes there
     launch(str(params))
     resumed = load_file(last / "trainable.safetensors")
     assert straight.keys() == resumed.keys() and all(torch.equal(straight[k], resumed[k]) for k in straight)
-    again = load_file(run / "model" / "diffusion_pytorch_model.safetensors")
+    again = load_file(run / "model" / "model" / "diffusion_pytorch_model.safetensors")
     assert all(torch.equal(exported[k], again[k]) for k in exported)

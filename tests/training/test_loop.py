@@ -5,10 +5,11 @@ import pytest
 import torch
 from safetensors.torch import load_file
 
-from model.pipeline import STARCasterPipeline
+from model.factory import build_pipeline
+from model.pipeline import STARCasterPipeline, export_pipeline, load_pipeline
 from model.starcaster import STARCasterModel
 from model.training import checkpoint, loop
-from model.training.loop import TrainConfig, export_model, train
+from model.training.loop import TrainConfig, train
 from tests.training.conftest import make_dataset, make_stage
 
 STEPS = 6
@@ -102,18 +103,35 @@ def test_finished_run_does_not_train_again(straight, clips, mini_config):
     assert all(torch.equal(p, saved[n]) for n, p in stage.pipe.model.named_parameters() if n in saved)
 
 
-def test_the_sampler_loads_the_trained_model(straight, mini_config, tmp_path):
+def test_the_exported_folder_alone_generates_what_the_trained_pipeline_generates(straight, mini_config, tmp_path):
+    """``STARCasterPipeline.from_pretrained`` on the exported folder (no params, no training code) generates the
+    video that the network loaded alone, with its frozen parts rebuilt from the training seed, generates; and the
+    trained pipeline's, up to the float rounding of another memory layout."""
     _, stage, _ = straight
-    export_model(stage.pipe.model, tmp_path / "model")
-    loaded = STARCasterModel.from_pretrained(tmp_path / "model")
-    trained = dict(stage.pipe.model.named_parameters())
-    assert all(torch.equal(p, trained[n]) for n, p in loaded.named_parameters())
-    pipe = STARCasterPipeline(loaded.eval(), stage.pipe.vae, stage.pipe.identity_encoder, stage.pipe.scheduler,
-                              segment_frames=2, context_frames=2)
+    export_pipeline(stage.pipe, tmp_path / "model")
+    assert {p.name for p in (tmp_path / "model").iterdir()} == {
+        "model_index.json", "model", "vae", "text_encoder", "tokenizer", "scheduler"}
+    loaded = STARCasterPipeline.from_pretrained(tmp_path / "model")
+    rebuilt = build_pipeline(mini_config, tmp_path / "components", seed=0,
+                             model=STARCasterModel.from_pretrained(tmp_path / "model", subfolder="model"))
     identity = torch.nn.functional.normalize(torch.randn(1, mini_config.identity_dim), dim=1)
-    audio = torch.randn(1, 3, mini_config.audio_layers, mini_config.audio_dim)
-    out = pipe(identity, audio, 3, latent_size=(8, 8), num_inference_steps=2, generator=torch.Generator().manual_seed(0))
-    assert out.frames.shape == (1, 3, 3, 64, 64) and torch.isfinite(out.frames).all()
+    audio = torch.randn(1, 5, mini_config.audio_layers, mini_config.audio_dim)
+    reference = torch.rand(1, 3, 64, 64)
+
+    def video(pipe):
+        pipe.model.eval()
+        return pipe(identity, audio, 5, reference_image=reference, num_inference_steps=2,
+                    generator=torch.Generator().manual_seed(0)).frames
+
+    assert torch.equal(video(loaded), video(rebuilt))
+    torch.testing.assert_close(video(loaded), video(stage.pipe), rtol=0, atol=1e-5)
+
+
+def test_an_export_of_the_network_alone_is_refused_naming_what_to_do(straight, tmp_path):
+    _, stage, _ = straight
+    stage.pipe.model.save_pretrained(tmp_path / "old")
+    with pytest.raises(ValueError, match="holds the network alone.*run its training stage again"):
+        load_pipeline(tmp_path / "old")
 
 
 def test_a_checkpoint_of_another_stage_is_refused(straight, mini_config, tmp_path):
