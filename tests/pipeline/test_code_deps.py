@@ -35,7 +35,9 @@ def stages() -> list[tuple[str, str, list[str]]]:
 @pytest.mark.parametrize("stage, command, deps", stages(), ids=[s[0] for s in stages()])
 def test_every_stage_depends_on_its_commands_code_digest_and_on_no_hand_written_code(stage, command, deps):
     if command == "code-digests":
-        assert set(deps) == set(code_deps.PACKAGES), f"{stage}: the digests are computed from every package"
+        sources = [p.relative_to(ROOT).as_posix() for package in code_deps.PACKAGES for p in (ROOT / package).rglob("*.py")]
+        missed = [f for f in sources if not any(f == d or f.startswith(d + "/") for d in deps)]
+        assert missed == [], f"{stage}: the digests are computed from every source"
         return
     assert f"{stage_code.OUT}/{command}.json" in deps, f"{stage}: add {stage_code.OUT}/{command}.json to its deps"
     code = [d for d in deps if d.split("/")[0] in code_deps.PACKAGES and d.endswith(".py") or d in code_deps.PACKAGES]
