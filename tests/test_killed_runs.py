@@ -24,6 +24,8 @@ CASES = {
     "weights import": (["weights", "import", "downloads"], "weights"),
     "report": (["report"], "reports"),
     "doctor": (["doctor", "--ready", "data/doctor.json"], "data/doctor.json"),
+    "code-digests": (["code-digests"], "data/code"),
+    "check-drift --bless": (["check-drift", "--bless", "--reference", "reference.json"], "reference.json"),
 }
 SLOW = {"minitalk", "report"}
 DURATIONS = ("train_seconds",)  # the only values two whole runs may differ in
