@@ -13,12 +13,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import torch
-from diffusers import DiffusionPipeline, DPMSolverMultistepScheduler
+from diffusers import AutoencoderKL, DiffusionPipeline, DPMSolverMultistepScheduler
 from diffusers.utils import BaseOutput
 from diffusers.utils.torch_utils import randn_tensor
 from transformers import CLIPTextModel, CLIPTokenizer
 
 from benchmarks.records import Camera
+from model.autoencoder import SpaceToDepthAutoencoder
 from model.encoders import IdentityEncoder, audio_windows, validate_camera_labels
 from model.starcaster import STARCasterModel
 from model.trajectory import camera_labels as trajectory_labels
@@ -42,8 +43,11 @@ class STARCasterPipeline(DiffusionPipeline):
     ``vae/``, ``text_encoder/``, ``tokenizer/``, ``scheduler/``) that ``STARCasterPipeline.from_pretrained`` loads
     alone; ``identity_encoder`` is the Arc2Face conditioning built over ``text_encoder`` and ``tokenizer``."""
 
-    def __init__(self, model: STARCasterModel, vae, text_encoder: CLIPTextModel, tokenizer: CLIPTokenizer,
-                 scheduler: DPMSolverMultistepScheduler, segment_frames: int = 16, context_frames: int = 2):
+    # diffusers imports a component's library only if it is imported already: the model_index.json of a saved folder
+    # names model.starcaster and model.autoencoder, both imported above
+    def __init__(self, model: STARCasterModel, vae: AutoencoderKL | SpaceToDepthAutoencoder,
+                 text_encoder: CLIPTextModel, tokenizer: CLIPTokenizer, scheduler: DPMSolverMultistepScheduler,
+                 segment_frames: int = 16, context_frames: int = 2):
         super().__init__()
         self.register_modules(model=model, vae=vae, text_encoder=text_encoder, tokenizer=tokenizer, scheduler=scheduler)
         self.register_to_config(segment_frames=segment_frames, context_frames=context_frames)

@@ -1,5 +1,8 @@
 import json
 import shutil
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 import torch
@@ -11,6 +14,8 @@ from model.starcaster import STARCasterModel
 from model.training import checkpoint, loop
 from model.training.loop import TrainConfig, train
 from tests.training.conftest import make_dataset, make_stage
+
+REPO = Path(__file__).resolve().parents[2]
 
 STEPS = 6
 
@@ -125,6 +130,18 @@ def test_the_exported_folder_alone_generates_what_the_trained_pipeline_generates
 
     assert torch.equal(video(loaded), video(rebuilt))
     torch.testing.assert_close(video(loaded), video(stage.pipe), rtol=0, atol=1e-5)
+
+
+def test_a_fresh_process_loads_the_folder_importing_nothing_but_the_pipeline(straight, tmp_path):
+    """What `starcaster generate` and a diffusers user do: diffusers resolves the components' classes only from
+    modules already imported, so a test process that imported them all would hide a missing import."""
+    _, stage, _ = straight
+    export_pipeline(stage.pipe, tmp_path / "model")
+    code = "import sys; from model.pipeline import load_pipeline; print(type(load_pipeline(sys.argv[1]).vae).__name__)"
+    done = subprocess.run([sys.executable, "-c", code, str(tmp_path / "model")], capture_output=True, text=True,
+                          cwd=REPO, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["SpaceToDepthAutoencoder"]
 
 
 def test_an_export_of_the_network_alone_is_refused_naming_what_to_do(straight, tmp_path):
