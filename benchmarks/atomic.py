@@ -1,12 +1,13 @@
 """Atomic writes: every output appears whole or not at all (temp file in the same folder, then os.replace).
 
 A temporary is named ``.<name>.<host>-<pid>.<random>``; a process killed before its ``os.replace`` leaves it
-behind, and the next write of the same output removes the temporaries whose process no longer runs on this host
-(those of a live concurrent writer, or of another host sharing the folder, are left alone).
+behind, and the next process to write into the same folder removes the temporaries whose process no longer runs on
+this host (those of a live concurrent writer, or of another host sharing the folder, are left alone).
 """
 from __future__ import annotations
 
 import contextlib
+import functools
 import glob
 import json
 import os
@@ -25,6 +26,7 @@ def _umask() -> int:
     return mask
 
 
+@functools.cache
 def _host() -> str:
     return re.sub(r"[^A-Za-z0-9_-]", "_", socket.gethostname().split(".")[0]) or "host"
 
@@ -43,12 +45,9 @@ def _running(pid: int) -> bool:
     return True
 
 
-def remove_leftovers(path: str | os.PathLike) -> list[Path]:
-    """Remove the temporaries of ``path`` left by writers on this host that are no longer running; returns them."""
-    path = Path(path)
-    own = re.compile(rf"\.{re.escape(path.name)}\.{re.escape(_host())}-(\d+)\.")
+def _remove_dead(candidates, own: re.Pattern) -> list[Path]:
     removed = []
-    for leftover in path.parent.glob(f".{glob.escape(path.name)}.*"):
+    for leftover in candidates:
         match = own.match(leftover.name)
         if match is None or _running(int(match.group(1))):
             continue
@@ -60,6 +59,27 @@ def remove_leftovers(path: str | os.PathLike) -> list[Path]:
     return removed
 
 
+def remove_leftovers(path: str | os.PathLike) -> list[Path]:
+    """Remove the temporaries of ``path`` left by writers on this host that are no longer running; returns them."""
+    path = Path(path)
+    own = re.compile(rf"\.{re.escape(path.name)}\.{re.escape(_host())}-(\d+)\.")
+    return _remove_dead(path.parent.glob(f".{glob.escape(path.name)}.*"), own)
+
+
+_swept: set[Path] = set()
+
+
+def _sweep(folder: Path) -> None:
+    """Every dead writer's temporaries in ``folder``, once per folder and process: listing the folder before each
+    write would cost a feature cache of 100k entries a full listing per entry."""
+    folder = folder.absolute()
+    if folder in _swept:
+        return
+    _swept.add(folder)
+    own = re.compile(rf"\..+\.{re.escape(_host())}-(\d+)\.")
+    _remove_dead((p for p in folder.iterdir() if p.name.startswith(".")), own)
+
+
 @contextlib.contextmanager
 def atomic_path(path: str | os.PathLike, suffix: str | None = None) -> Iterator[Path]:
     """Yield a temporary file path next to ``path``; on success it replaces ``path``.
@@ -68,7 +88,7 @@ def atomic_path(path: str | os.PathLike, suffix: str | None = None) -> Iterator[
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    remove_leftovers(path)
+    _sweep(path.parent)
     fd, tmp = tempfile.mkstemp(prefix=_prefix(path), suffix=suffix or path.suffix or ".tmp", dir=path.parent)
     os.close(fd)
     tmp = Path(tmp)
@@ -98,7 +118,7 @@ def atomic_dir(path: str | os.PathLike) -> Iterator[Path]:
     """Yield a temporary folder; on success it replaces ``path`` (an existing folder is swapped out)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    remove_leftovers(path)
+    _sweep(path.parent)
     tmp = Path(tempfile.mkdtemp(prefix=_prefix(path), dir=path.parent))
     try:
         yield tmp

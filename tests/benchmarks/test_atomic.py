@@ -21,6 +21,7 @@ def test_a_killed_writers_temporaries_are_removed_by_the_next_write_of_the_outpu
 
 def test_a_live_writers_and_other_outputs_temporaries_are_left_alone(tmp_path):
     target = tmp_path / "c0"
+    atomic.write_text(tmp_path / "earlier", "")  # this process swept the folder already: what follows is per output
     other_output = leave_temporary(tmp_path / "c0.mp4")  # `.c0.mp4.<host>-<pid>.*` also matches `.c0.*`
     other_host = tmp_path / ".c0.elsewhere-1.abc"  # a writer on another machine sharing the folder
     other_host.write_bytes(b"theirs")
